@@ -1,0 +1,1 @@
+"""Benchmarks: print figures and write JSON to benchmarks/results/."""

@@ -1,0 +1,67 @@
+"""Compose the python-telegram-bot Application: handlers, commands, rate limiter."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from types import ModuleType
+from typing import cast
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram.ext import AIORateLimiter, Application
+
+from bot.updates import FairUpdateProcessor
+from handlers import common
+from handlers.context import CORE_KEY, TinbaoApp
+from handlers.i18n import LANGUAGES, as_language, plain
+from storage.core import Core
+
+log = logging.getLogger(__name__)
+
+# Each feature module offers `register(application)` and `COMMANDS`, in menu order.
+FEATURES: tuple[ModuleType, ...] = ()
+
+
+def bot_commands(features: Sequence[ModuleType], language: str) -> list[BotCommand]:
+    """The command list shown in Telegram's menu, described in `language`."""
+    names = [*common.COMMANDS_FIRST, *(c for f in features for c in f.COMMANDS)]
+    names += common.COMMANDS_LAST
+    return [BotCommand(name, plain(as_language(language), f"command.{name}")) for name in names]
+
+
+def build_application(
+    *,
+    token: str,
+    api_url: str,
+    file_api_url: str,
+    core: Core,
+    features: Sequence[ModuleType] = FEATURES,
+) -> TinbaoApp:
+    """A ready Application; start it with PTB's manual lifecycle."""
+    features = tuple(features)
+
+    async def post_init(application: TinbaoApp) -> None:
+        for language in LANGUAGES:
+            await application.bot.set_my_commands(
+                bot_commands(features, language),
+                scope=BotCommandScopeAllPrivateChats(),
+                language_code=None if language == "vi" else language,
+            )
+
+    application = cast(
+        TinbaoApp,
+        Application.builder()
+        .token(token)
+        .base_url(api_url)
+        .base_file_url(file_api_url)
+        .rate_limiter(AIORateLimiter())
+        .concurrent_updates(FairUpdateProcessor())
+        .post_init(post_init)
+        .build(),
+    )
+    application.bot_data[CORE_KEY] = core
+    common.register(application)
+    for feature in features:
+        feature.register(application)
+    common.register_fallbacks(application)
+    return application

@@ -1,0 +1,131 @@
+"""Run the bot, the console and (without a token) the sandbox in one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import signal
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+
+from aiohttp import web
+from telegram import Update
+
+from admin.app import create_app
+from admin.settings import ConsoleSettings
+from bot.app import build_application
+from bot.bootstrap import DemoLogin, Role, ensure_demo_content, open_core
+from bot.config import Settings
+from bot.delivery import OutboxWorker
+from storage.core import Core
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Which parts this process runs."""
+
+    bot: bool
+    console: bool
+    sandbox: bool
+
+    @property
+    def role(self) -> Role:
+        """Which private keys the process unlocks."""
+        if self.bot and self.console:
+            return "all"
+        return "bot" if self.bot else "console" if self.console else "none"
+
+
+def console_settings(settings: Settings) -> ConsoleSettings:
+    """The console's share of the settings."""
+    return ConsoleSettings(
+        public_url=settings.console_url,
+        session_minutes=settings.session_minutes,
+        secure_cookies=settings.console_url.startswith("https://"),
+        default_language=settings.default_language,
+    )
+
+
+@contextlib.asynccontextmanager
+async def serve_console(core: Core, settings: Settings) -> AsyncIterator[str]:
+    """The console on its host and port until the block ends; yields its URL."""
+    runner = web.AppRunner(create_app(core, console_settings(settings)), access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, settings.console_host, settings.console_port)
+        await site.start()
+        yield settings.console_url
+    finally:
+        await runner.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def serve_bot(core: Core, settings: Settings) -> AsyncIterator[None]:
+    """The bot polling its Bot API, and the delivery worker, until the block ends."""
+    application = build_application(
+        token=settings.bot_token,
+        api_url=settings.telegram_api_url,
+        file_api_url=settings.file_api_url,
+        core=core,
+    )
+    worker = OutboxWorker(core, application.bot)
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=20)
+        worker.start()
+        try:
+            yield
+        finally:
+            await worker.stop()
+            await application.updater.stop()
+            await application.stop()
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+def _describe_login(login: DemoLogin | None, say: Callable[[str], None]) -> None:
+    if login is None:
+        say("  Sign in with an account made by `tinbao user add`.")
+        return
+    say(f"  Sign in as {login.username!r} with password {login.password!r}.")
+    if login.created_now:
+        say("  (Demo account: kept in the data dir; create real accounts with `tinbao user add`.)")
+
+
+async def run(settings: Settings, parts: Parts, *, say: Callable[[str], None] = print) -> None:
+    """Start the chosen parts, print where they are, and stop them all on Ctrl-C."""
+    core = await open_core(settings, parts.role, demo=parts.sandbox, say=say)
+    stop = _stop_event()
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(core.db.dispose)
+        login = await ensure_demo_content(settings, core.db) if parts.sandbox else None
+        if parts.sandbox:
+            from sandbox.server import start_sandbox
+
+            token = f"{secrets.randbelow(10**9) + 10**9}:{secrets.token_urlsafe(27)}"
+            box = await start_sandbox(settings.sandbox_host, settings.sandbox_port, bot_token=token)
+            stack.push_async_callback(box.close)
+            settings = replace(settings, bot_token=token, telegram_api_url=box.api_base_url)
+            say(f"Sandbox Telegram (web chat): {box.chat_url}")
+        if parts.console:
+            url = await stack.enter_async_context(serve_console(core, settings))
+            say(f"Officer console: {url}")
+            _describe_login(login, say)
+        if parts.bot:
+            await stack.enter_async_context(serve_bot(core, settings))
+            say("Bot: polling for updates.")
+        say("Press Ctrl-C to stop.")
+        await stop.wait()
+        say("Stopping…")

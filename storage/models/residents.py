@@ -1,0 +1,32 @@
+"""What the bot remembers of residents, keyed by pseudonyms, never by Telegram ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base, utcnow
+
+
+class ResidentPreference(Base):
+    """A resident's chosen language, under a stable HMAC of their user id."""
+
+    __tablename__ = "resident_preference"
+
+    pseudonym: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    language: Mapped[str] = mapped_column(String(5))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RateCounter(Base):
+    """Actions counted per rotating pseudonym and window, for abuse control across processes."""
+
+    __tablename__ = "rate_counter"
+
+    pseudonym: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    action: Mapped[str] = mapped_column(String(32), primary_key=True)
+    window_start: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

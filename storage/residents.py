@@ -1,0 +1,99 @@
+"""What the bot remembers of a resident: a language choice and rate counters, by pseudonym."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.core import Core
+from storage.crypto import pseudonym, rotating_pseudonym
+from storage.models import RateCounter, ResidentPreference, utcnow
+
+
+def resident_key(core: Core, purpose: str, telegram_user_id: int) -> bytes:
+    """A stable pseudonym of a Telegram user for one purpose; the id itself is never stored."""
+    return pseudonym(core.vault.secrets.pseudonym_key, purpose, telegram_user_id)
+
+
+async def get_language(core: Core, telegram_user_id: int) -> str | None:
+    """The language the resident chose with /lang, if any."""
+    key = resident_key(core, "language", telegram_user_id)
+    async with core.db.read() as session:
+        pref = await session.get(ResidentPreference, key)
+        return pref.language if pref else None
+
+
+async def set_language(core: Core, telegram_user_id: int, language: str) -> None:
+    """Remember the resident's language choice."""
+    key = resident_key(core, "language", telegram_user_id)
+    async with core.db.write() as session:
+        pref = await session.get(ResidentPreference, key)
+        if pref is None:
+            session.add(ResidentPreference(pseudonym=key, language=language))
+        else:
+            pref.language, pref.updated_at = language, utcnow()
+
+
+async def _increment(session: AsyncSession, key: bytes, action: str, window: int, ttl: int) -> int:
+    """Add one to a counter row and return the new count, atomically on both databases."""
+    values = {
+        "pseudonym": key,
+        "action": action,
+        "window_start": window,
+        "count": 1,
+        "expires_at": utcnow() + dt.timedelta(seconds=ttl),
+    }
+    keys = ["pseudonym", "action", "window_start"]
+    bump = {"count": RateCounter.count + 1}
+    statement: Any
+    if session.get_bind().dialect.name == "postgresql":
+        statement = pg_insert(RateCounter).values(values)
+    else:
+        statement = sqlite_insert(RateCounter).values(values)
+    statement = statement.on_conflict_do_update(index_elements=keys, set_=bump)
+    return int((await session.execute(statement.returning(RateCounter.count))).scalar_one())
+
+
+async def take(
+    core: Core,
+    telegram_user_id: int,
+    action: str,
+    *,
+    limit: int,
+    window_seconds: int,
+    now: float | None = None,
+) -> bool:
+    """Count one `action` for the user in the current window; False once over `limit`.
+
+    The counter's key is an HMAC that changes with every window, so counters of different
+    windows cannot be linked to each other or to the user.
+    """
+    window = int((time.time() if now is None else now) // window_seconds)
+    key = rotating_pseudonym(core.vault.secrets.pseudonym_key, action, telegram_user_id, window)
+    async with core.db.write() as session:
+        count = await _increment(session, key, action, window, window_seconds)
+    return count <= limit
+
+
+async def peek(
+    core: Core, telegram_user_id: int, action: str, *, window_seconds: int, now: float | None = None
+) -> int:
+    """How many times `action` was counted for the user in the current window."""
+    window = int((time.time() if now is None else now) // window_seconds)
+    key = rotating_pseudonym(core.vault.secrets.pseudonym_key, action, telegram_user_id, window)
+    async with core.db.read() as session:
+        row = await session.get(RateCounter, (key, action, window))
+        return row.count if row else 0
+
+
+async def forget_expired_counters(core: Core) -> int:
+    """Delete rate counters whose window is over; returns how many went."""
+    async with core.db.write() as session:
+        result = await session.execute(delete(RateCounter).where(RateCounter.expires_at < utcnow()))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
