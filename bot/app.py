@@ -29,6 +29,18 @@ def bot_commands(features: Sequence[ModuleType], language: str) -> list[BotComma
     return [BotCommand(name, plain(as_language(language), f"command.{name}")) for name in names]
 
 
+async def publish_commands(
+    application: TinbaoApp, features: Sequence[ModuleType] = FEATURES
+) -> None:
+    """Tell Telegram the command menu, in Vietnamese by default and in English."""
+    for language in LANGUAGES:
+        await application.bot.set_my_commands(
+            bot_commands(features, language),
+            scope=BotCommandScopeAllPrivateChats(),
+            language_code=None if language == "vi" else language,
+        )
+
+
 def build_application(
     *,
     token: str,
@@ -38,16 +50,6 @@ def build_application(
     features: Sequence[ModuleType] = FEATURES,
 ) -> TinbaoApp:
     """A ready Application; start it with PTB's manual lifecycle."""
-    features = tuple(features)
-
-    async def post_init(application: TinbaoApp) -> None:
-        for language in LANGUAGES:
-            await application.bot.set_my_commands(
-                bot_commands(features, language),
-                scope=BotCommandScopeAllPrivateChats(),
-                language_code=None if language == "vi" else language,
-            )
-
     application = cast(
         TinbaoApp,
         Application.builder()
@@ -56,7 +58,6 @@ def build_application(
         .base_file_url(file_api_url)
         .rate_limiter(AIORateLimiter())
         .concurrent_updates(FairUpdateProcessor())
-        .post_init(post_init)
         .build(),
     )
     application.bot_data[CORE_KEY] = core

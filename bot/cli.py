@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -252,6 +253,27 @@ async def cmd_unit_import(settings: Settings, args: argparse.Namespace) -> None:
     print(f"Imported {path}: {report.created} units created, {report.updated} updated.")
 
 
+async def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
+    """Archive the database and the key files."""
+    from bot.bootstrap import key_store
+    from storage import backup
+
+    try:
+        report = await asyncio.to_thread(
+            backup.make_backup,
+            settings.resolved_database_url,
+            key_store(settings).directory,
+            Path(args.destination),
+        )
+    except (backup.BackupError, sqlite3.Error, OSError) as exc:
+        raise CommandFailed(f"backup failed: {exc}") from None
+    print(
+        f"Wrote {report.path} (database {report.database_bytes:,} bytes,"
+        f" {report.key_files} key files)."
+    )
+    print("The key files inside are protected by the passphrase; keep the archive safe anyway.")
+
+
 async def _database(settings: Settings) -> Any:
     """An up-to-date database for commands that need no keys."""
     from bot.bootstrap import ensure_data_dir
@@ -338,6 +360,8 @@ def build_parser() -> argparse.ArgumentParser:
     unit_sub = unit.add_subparsers(dest="unit_command", required=True, metavar="ACTION")
     imp = _add(unit_sub, "import", cmd_unit_import, "import units from CSV")
     imp.add_argument("file", help="CSV with columns code,name,kind,parent_code")
+    backup = _add(sub, "backup", cmd_backup, "archive the database and the key files")
+    backup.add_argument("destination", help="directory to write tinbao-<time>.tar.gz into")
     return parser
 
 

@@ -12,13 +12,15 @@ from dataclasses import dataclass, replace
 
 from aiohttp import web
 from telegram import Update
+from telegram.error import TelegramError
 
 from admin.app import create_app
 from admin.settings import ConsoleSettings
-from bot.app import build_application
+from bot.app import build_application, publish_commands
 from bot.bootstrap import DemoLogin, Role, ensure_demo_content, open_core
 from bot.config import Settings
 from bot.delivery import OutboxWorker
+from handlers.context import TinbaoApp
 from storage.core import Core
 
 log = logging.getLogger(__name__)
@@ -63,23 +65,37 @@ async def serve_console(core: Core, settings: Settings) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
+@dataclass
+class RunningBot:
+    """The bot's parts while it runs."""
+
+    application: TinbaoApp
+    worker: OutboxWorker
+
+
 @contextlib.asynccontextmanager
-async def serve_bot(core: Core, settings: Settings) -> AsyncIterator[None]:
+async def serve_bot(
+    core: Core, *, token: str, api_url: str, file_api_url: str, poll_timeout: int = 20
+) -> AsyncIterator[RunningBot]:
     """The bot polling its Bot API, and the delivery worker, until the block ends."""
     application = build_application(
-        token=settings.bot_token,
-        api_url=settings.telegram_api_url,
-        file_api_url=settings.file_api_url,
-        core=core,
+        token=token, api_url=api_url, file_api_url=file_api_url, core=core
     )
     worker = OutboxWorker(core, application.bot)
     async with application:
+        try:
+            await publish_commands(application)
+        except TelegramError as exc:
+            # The bot still works without its menu; the operator sees why in the log.
+            log.warning("could not publish the command menu: %s", exc)
         await application.start()
         assert application.updater is not None
-        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=20)
+        await application.updater.start_polling(
+            allowed_updates=Update.ALL_TYPES, timeout=poll_timeout
+        )
         worker.start()
         try:
-            yield
+            yield RunningBot(application, worker)
         finally:
             await worker.stop()
             await application.updater.stop()
@@ -124,7 +140,14 @@ async def run(settings: Settings, parts: Parts, *, say: Callable[[str], None] = 
             say(f"Officer console: {url}")
             _describe_login(login, say)
         if parts.bot:
-            await stack.enter_async_context(serve_bot(core, settings))
+            await stack.enter_async_context(
+                serve_bot(
+                    core,
+                    token=settings.bot_token,
+                    api_url=settings.telegram_api_url,
+                    file_api_url=settings.file_api_url,
+                )
+            )
             say("Bot: polling for updates.")
         say("Press Ctrl-C to stop.")
         await stop.wait()
