@@ -52,6 +52,19 @@ async def test_cancel_with_nothing_to_cancel(bot_env: BotEnv) -> None:
     await lan.expect("Không có thao tác nào")
 
 
+async def test_forged_callback_data_gets_a_clear_answer(bot_env: BotEnv) -> None:
+    lan = bot_env.resident()
+    await lan.send("/start")
+    menu = await lan.expect("Xin chào")
+    for data in ("tip:confirm:../../etc", "lang:fr", "x" * 64, "menu:nothing"):
+        answer = await lan.press_forged(data, menu)
+        assert answer.show_alert
+        assert "hết hạn" in answer.text or "chưa được bật" in answer.text
+    # The menu still works afterwards.
+    await lan.press("❓ Hướng dẫn")
+    await lan.expect("Hướng dẫn sử dụng")
+
+
 async def test_commands_are_registered_for_both_languages(bot_env: BotEnv) -> None:
     from telegram import BotCommandScopeAllPrivateChats
 
@@ -61,7 +74,7 @@ async def test_commands_are_registered_for_both_languages(bot_env: BotEnv) -> No
     english = {
         c.command: c.description for c in await bot.get_my_commands(scope=scope, language_code="en")
     }
-    assert list(vietnamese)[0] == "start"
+    assert next(iter(vietnamese)) == "start"
     assert {"start", "help", "lang", "cancel"} <= set(vietnamese)
     assert set(vietnamese) == set(english)
     assert vietnamese["help"] == "Hướng dẫn sử dụng"

@@ -40,12 +40,14 @@ def random_token() -> str:
 async def running_bot(core: Core, *, limits: FloodLimits | None = None) -> AsyncIterator[BotEnv]:
     """Start the sandbox and the real bot (real Application, real HTTP); stop both after."""
     token = random_token()
-    async with await start_sandbox(bot_token=token, limits=limits) as box:
-        async with serve_bot(
+    async with (
+        await start_sandbox(bot_token=token, limits=limits) as box,
+        serve_bot(
             core,
             token=token,
             api_url=box.api_base_url,
             file_api_url=box.file_base_url,
             poll_timeout=5,
-        ) as running:
-            yield BotEnv(sandbox=box, core=core, bot=running)
+        ) as running,
+    ):
+        yield BotEnv(sandbox=box, core=core, bot=running)
