@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete
@@ -79,6 +80,47 @@ async def take(
     async with core.db.write() as session:
         count = await _increment(session, key, action, window, window_seconds)
     return count <= limit
+
+
+async def take_within(
+    core: Core,
+    telegram_user_id: int,
+    limits: Sequence[tuple[str, int, int]],
+    *,
+    now: float | None = None,
+) -> tuple[str, int, int] | None:
+    """Count one use against several (action, limit, window_seconds) limits at once.
+
+    All or nothing, in one transaction: returns the first limit already reached (and
+    counts nothing), or None after counting the use in every window.
+    """
+    async with core.db.write() as session:
+        return await take_within_session(session, core, telegram_user_id, limits, now=now)
+
+
+async def take_within_session(
+    session: AsyncSession,
+    core: Core,
+    telegram_user_id: int,
+    limits: Sequence[tuple[str, int, int]],
+    *,
+    now: float | None = None,
+) -> tuple[str, int, int] | None:
+    """`take_within` inside the caller's transaction (which commits or rolls it back)."""
+    moment = time.time() if now is None else now
+    secret = core.vault.secrets.pseudonym_key
+    keyed = [
+        (rule, rotating_pseudonym(secret, rule[0], telegram_user_id, int(moment // rule[2])))
+        for rule in limits
+    ]
+    for (action, limit, window_seconds), key in keyed:
+        row = await session.get(RateCounter, (key, action, int(moment // window_seconds)))
+        if row is not None and row.count >= limit:
+            return action, limit, window_seconds
+    for (action, _limit, window_seconds), key in keyed:
+        window = int(moment // window_seconds)
+        await _increment(session, key, action, window, window_seconds)
+    return None
 
 
 async def peek(

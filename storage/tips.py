@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -18,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit, outbox
+from storage import audit, outbox, residents
 from storage.contexts import (
     attachment_context,
     reply_route_context,
@@ -65,15 +66,23 @@ class TipError(ValueError):
     """A submission that cannot be accepted; the message says which field."""
 
 
+class OverLimit(TipError):
+    """The resident has sent as many tips as allowed for now; nothing was stored."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__("tip limit reached")
+        self.refusal = refusal
+
+
 @dataclass(frozen=True)
 class TipContent:
-    """Everything the resident told, sealed as one value."""
+    """Everything the resident told, sealed as one value (kept out of `repr`)."""
 
-    text: str
+    text: str = field(repr=False)
     place_unit_id: int | None = None
-    address: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
+    address: str | None = field(default=None, repr=False)
+    latitude: float | None = field(default=None, repr=False)
+    longitude: float | None = field(default=None, repr=False)
     language: str = "vi"
 
     def to_bytes(self) -> bytes:
@@ -94,8 +103,8 @@ class NewAttachment:
     kind: str
     mime_type: str
     filename: str
-    data: bytes
-    original: bytes | None = None
+    data: bytes = field(repr=False)
+    original: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -104,7 +113,7 @@ class Submitted:
 
     tip_id: uuid.UUID
     ref: str
-    receipt: str
+    receipt: str = field(repr=False)
     unit_id: int
 
 
@@ -112,8 +121,8 @@ class Submitted:
 class ReplyRoute:
     """Where officer replies go when the tipster asked for them in the chat."""
 
-    chat_id: int
-    language: str
+    chat_id: int = field(repr=False)
+    language: str = "vi"
 
 
 @dataclass(frozen=True)
@@ -168,7 +177,7 @@ async def next_ref(session: AsyncSession, year: int) -> str:
     return f"TB-{year}-{number:06d}"
 
 
-async def _route_unit(session: AsyncSession, unit_id: int | None) -> Unit:
+async def route_unit(session: AsyncSession, unit_id: int | None) -> Unit:
     """The chosen unit, else the root of the tree (the province police)."""
     if unit_id is not None:
         unit = await session.get(Unit, unit_id)
@@ -221,8 +230,14 @@ async def submit_tip(
     content: TipContent,
     attachments: Sequence[NewAttachment] = (),
     reply_route: ReplyRoute | None = None,
+    resident: int | None = None,
 ) -> Submitted:
-    """Seal and store a new tip in one transaction; the receipt is returned, never stored."""
+    """Seal and store a new tip in one transaction; the receipt is returned, never stored.
+
+    With `resident` (a Telegram user id, used only for its rotating pseudonym) the tip is
+    counted against the per-resident limits in the same transaction; over a limit,
+    `OverLimit` is raised and nothing is stored or counted.
+    """
     _check(category, content, attachments)
     receipt = new_receipt()
     keys = await derive_receipt_keys_async(
@@ -240,7 +255,11 @@ async def submit_tip(
         )
     now = utcnow()
     async with core.db.write() as session:
-        unit = await _route_unit(session, content.place_unit_id)
+        if resident is not None:
+            refusal = await _count_submission(session, core, resident, None)
+            if refusal is not None:
+                raise OverLimit(refusal)
+        unit = await route_unit(session, content.place_unit_id)
         ref = await next_ref(session, now.year)
         session.add(
             Tip(
@@ -278,6 +297,70 @@ async def submit_tip(
             },
         )
     return Submitted(tip_id=tip_id, ref=ref, receipt=receipt, unit_id=unit.id)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A resident over a limit: which one, and how long until the window turns."""
+
+    limit: int
+    window_seconds: int
+    retry_after_seconds: int
+
+
+_HOUR, _DAY = 3600, 86400
+
+
+def _refusal(limit: int, window: int, now: float) -> Refusal:
+    return Refusal(limit, window, int(window - now % window) + 1)
+
+
+async def claim_submission(
+    core: Core, telegram_user_id: int, *, now: float | None = None
+) -> Refusal | None:
+    """Count one submission against the resident's hourly and daily limits, or refuse.
+
+    Counters are keyed by a pseudonym that changes every window (never the user id); a
+    refused attempt is not counted, so waiting out the hour restores the allowance.
+    """
+    async with core.db.write() as session:
+        return await _count_submission(session, core, telegram_user_id, now)
+
+
+async def submission_refusal(
+    core: Core, telegram_user_id: int, *, now: float | None = None
+) -> Refusal | None:
+    """Whether the resident is already at a tip limit, counting nothing (for an early word)."""
+    limits = core.settings.limits
+    now = time.time() if now is None else now
+    windows = (("tip.day", limits.tips_per_day, _DAY), ("tip.hour", limits.tips_per_hour, _HOUR))
+    for action, limit, window in windows:
+        used = await residents.peek(core, telegram_user_id, action, window_seconds=window, now=now)
+        if used >= limit:
+            return _refusal(limit, window, now)
+    return None
+
+
+async def _count_submission(
+    session: AsyncSession, core: Core, telegram_user_id: int, now: float | None
+) -> Refusal | None:
+    limits = core.settings.limits
+    now = time.time() if now is None else now
+    windows = (("tip.day", limits.tips_per_day, _DAY), ("tip.hour", limits.tips_per_hour, _HOUR))
+    reached = await residents.take_within_session(session, core, telegram_user_id, windows, now=now)
+    return None if reached is None else _refusal(reached[1], reached[2], now)
+
+
+async def claim_receipt_attempt(
+    core: Core, telegram_user_id: int, *, now: float | None = None
+) -> Refusal | None:
+    """Count one receipt attempt (right or wrong) against the hourly limit, or refuse."""
+    limit = core.settings.limits.receipt_attempts_per_hour
+    now = time.time() if now is None else now
+    allowed = await residents.take(
+        core, telegram_user_id, "receipt", limit=limit, window_seconds=_HOUR, now=now
+    )
+    return None if allowed else _refusal(limit, _HOUR, now)
 
 
 @dataclass(frozen=True)
