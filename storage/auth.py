@@ -1,7 +1,7 @@
-"""Signing in to the console: passwords with lockout, browser sessions and API tokens.
+"""Signing in to the console: who an officer is, passwords, lockout with back-off.
 
 Every login and failed login is an audit event. The second factor (TOTP) is in
-`storage.totp`; a browser session only becomes whole once that step is done.
+`storage.totp`, browser sessions and API tokens in `storage.sessions`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
 from storage.core import Core
-from storage.models import ApiToken, ConsoleSession, Officer, Unit, utcnow
+from storage.models import ConsoleSession, Officer, utcnow
 from storage.officers import password_hasher, token_digest
 
 # Roles that may not work without a second factor (issue 4).
@@ -27,10 +27,6 @@ SECOND_FACTOR_ROLES = frozenset({"admin", "triage"})
 LOCK_AFTER = 5
 LOCK_BASE = dt.timedelta(minutes=1)
 LOCK_MAX = dt.timedelta(hours=24)
-# Between the password and the second factor.
-HALF_SESSION = dt.timedelta(minutes=10)
-# Sessions and tokens record their last use at most this often (one write, not one per hit).
-TOUCH_EVERY = dt.timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -66,21 +62,11 @@ class LoginResult:
     next_step: Literal["totp", "enrol", "none"] = "none"
 
 
-@dataclass(frozen=True)
-class SessionState:
-    """A browser session looked up from its cookie."""
-
-    identity: Identity
-    csrf_token: str
-    complete: bool
-    created_at: dt.datetime
-
-
 def lock_duration(failures: int) -> dt.timedelta:
     """Back-off after `failures` consecutive failures: 1, 2, 4 … minutes, at most a day."""
     if failures < LOCK_AFTER:
         return dt.timedelta(0)
-    return min(LOCK_MAX, LOCK_BASE * 2 ** min(failures - LOCK_AFTER, 20))
+    return min(LOCK_MAX, LOCK_BASE * int(2 ** min(failures - LOCK_AFTER, 20)))
 
 
 def needs_second_factor(officer: Officer) -> bool:
@@ -204,160 +190,42 @@ async def login_succeeded(session: AsyncSession, officer_id: int, method: str) -
     )
 
 
-# ---- sessions ---------------------------------------------------------------------------
+async def change_password(
+    core: Core, officer_id: int, current: str, new: str, *, keep_token: str
+) -> bool:
+    """Replace one's own password after proving the current one; other sessions end.
 
+    Returns False when the current password is wrong (counted like a failed login).
+    Raises `storage.officers.OfficerError` when the new password is too weak.
+    """
+    from storage.officers import check_password_strength
 
-async def start_session(
-    core: Core, officer_id: int, *, complete: bool, lifetime: dt.timedelta
-) -> str:
-    """A new browser session; returns the cookie token (only its digest is stored)."""
-    token = secrets.token_urlsafe(32)
-    now = utcnow()
-    async with core.db.write() as session:
-        session.add(
-            ConsoleSession(
-                token_hash=token_digest(token),
-                officer_id=officer_id,
-                csrf_token=secrets.token_urlsafe(32),
-                second_factor_done=complete,
-                created_at=now,
-                last_seen_at=now,
-                expires_at=now + (lifetime if complete else min(lifetime, HALF_SESSION)),
-            )
-        )
-    return token
-
-
-async def upgrade_session(core: Core, token: str, *, lifetime: dt.timedelta) -> str | None:
-    """After the second factor: replace the half session with a whole one under a new token."""
-    async with core.db.write() as session:
-        row = await session.scalar(
-            select(ConsoleSession).where(ConsoleSession.token_hash == token_digest(token))
-        )
-        if row is None:
-            return None
-        officer_id = row.officer_id
-        await session.delete(row)
-    return await start_session(core, officer_id, complete=True, lifetime=lifetime)
-
-
-def _identity(officer: Officer, unit: Unit) -> Identity:
-    return Identity(
-        officer_id=officer.id,
-        username=officer.username,
-        display_name=officer.display_name,
-        roles=officer.role_set,
-        unit_id=unit.id,
-        unit_code=unit.code,
-        unit_path=unit.path,
-        language=officer.language,
-        totp_enabled=officer.totp_enabled,
-    )
-
-
-async def session_state(core: Core, token: str, *, idle: dt.timedelta) -> SessionState | None:
-    """The session behind a cookie, or None when unknown, expired, idle too long or disabled."""
-    now = utcnow()
-    digest = token_digest(token)
+    check_password_strength(new)
     async with core.db.read() as session:
-        row = (
-            await session.execute(
-                select(ConsoleSession, Officer, Unit)
-                .join(Officer, Officer.id == ConsoleSession.officer_id)
-                .join(Unit, Unit.id == Officer.unit_id)
-                .where(ConsoleSession.token_hash == digest)
-            )
-        ).one_or_none()
-    if row is None:
-        return None
-    console_session, officer, unit = row.tuple()
-    if (
-        not officer.active
-        or console_session.expires_at <= now
-        or console_session.last_seen_at + idle <= now
-    ):
-        return None
-    if now - console_session.last_seen_at >= TOUCH_EVERY:
+        officer = await session.get(Officer, officer_id)
+    if officer is None or not officer.active:
+        return False
+    if not await asyncio.to_thread(_verify, officer.password_hash, current):
         async with core.db.write() as session:
-            await session.execute(
-                update(ConsoleSession)
-                .where(ConsoleSession.id == console_session.id)
-                .values(last_seen_at=now)
-            )
-    return SessionState(
-        identity=_identity(officer, unit),
-        csrf_token=console_session.csrf_token,
-        complete=console_session.second_factor_done,
-        created_at=console_session.created_at,
-    )
-
-
-async def end_session(core: Core, token: str) -> None:
-    """Sign out: the session row is deleted, the cookie is worthless."""
-    async with core.db.write() as session:
-        row = await session.scalar(
-            select(ConsoleSession).where(ConsoleSession.token_hash == token_digest(token))
-        )
-        if row is None:
-            return
-        officer_id = row.officer_id
-        await session.delete(row)
-        if row.second_factor_done:
-            await audit.record(
-                session,
-                "auth.logout",
-                actor=f"officer:{officer_id}",
-                officer_id=officer_id,
-                subject_type="officer",
-                subject_id=str(officer_id),
-            )
-
-
-async def set_language(core: Core, officer_id: int, language: str) -> None:
-    """Remember the officer's console language."""
+            await record_failure(session, officer, "password_change", utcnow())
+        return False
+    fresh = await asyncio.to_thread(password_hasher.hash, new)
     async with core.db.write() as session:
         await session.execute(
-            update(Officer).where(Officer.id == officer_id).values(language=language)
+            update(Officer).where(Officer.id == officer_id).values(password_hash=fresh)
         )
-
-
-async def delete_expired_sessions(core: Core, *, idle: dt.timedelta) -> int:
-    """Drop sessions that can no longer be used; returns how many."""
-    now = utcnow()
-    async with core.db.write() as session:
-        result = await session.execute(
+        await session.execute(
             delete(ConsoleSession).where(
-                (ConsoleSession.expires_at <= now) | (ConsoleSession.last_seen_at <= now - idle)
+                ConsoleSession.officer_id == officer_id,
+                ConsoleSession.token_hash != token_digest(keep_token),
             )
         )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-# ---- API tokens -------------------------------------------------------------------------
-
-
-async def token_identity(core: Core, token: str) -> Identity | None:
-    """The officer behind a bearer token, or None when unknown, revoked or disabled."""
-    if not token.startswith("tb_") or len(token) > 200:
-        return None
-    now = utcnow()
-    async with core.db.read() as session:
-        row = (
-            await session.execute(
-                select(ApiToken, Officer, Unit)
-                .join(Officer, Officer.id == ApiToken.officer_id)
-                .join(Unit, Unit.id == Officer.unit_id)
-                .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
-            )
-        ).one_or_none()
-    if row is None:
-        return None
-    api_token, officer, unit = row.tuple()
-    if not officer.active:
-        return None
-    if api_token.last_used_at is None or now - api_token.last_used_at >= TOUCH_EVERY:
-        async with core.db.write() as session:
-            await session.execute(
-                update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now)
-            )
-    return _identity(officer, unit)
+        await audit.record(
+            session,
+            "auth.password_changed",
+            actor=f"officer:{officer_id}",
+            officer_id=officer_id,
+            subject_type="officer",
+            subject_id=str(officer_id),
+        )
+    return True

@@ -1,0 +1,1 @@
+"""Console features: one module per feature, each with `register(app)` (see EXTENDING.md)."""

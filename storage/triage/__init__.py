@@ -1,0 +1,95 @@
+"""Triage of tips by officers (issue 4): the queue, opening a tip, and the actions on it.
+
+Every function takes the officer's `Identity`: an officer reaches the tips of their unit
+and of the units below it; anything else raises `NotFound`, exactly like a missing tip.
+"""
+
+from storage.triage.actions import (
+    action_choices,
+    add_note,
+    assign_officer,
+    assignable_officers,
+    change_status,
+    mark_duplicate,
+    reply,
+    routable_units,
+    route_to_unit,
+    set_legal_hold,
+    set_priority,
+)
+from storage.triage.queue import (
+    AGES,
+    SORTS,
+    STATUS_FILTERS,
+    QueueFilter,
+    QueuePage,
+    QueueRow,
+    list_queue,
+    status_totals,
+    tip_row,
+)
+from storage.triage.reading import fetch_attachment, open_tip, timeline
+from storage.triage.rules import (
+    OPEN_STATUSES,
+    OUTCOMES,
+    PRIORITIES,
+    STATUSES,
+    TRANSITIONS,
+    UNOPENED_LIMIT,
+    NotFound,
+    TriageError,
+    check_transition,
+    is_overdue,
+)
+from storage.triage.views import (
+    INLINE_IMAGES,
+    AttachmentFile,
+    AttachmentInfo,
+    ThreadItem,
+    TimelineEvent,
+    TipDetail,
+    UnitInfo,
+)
+
+__all__ = [
+    "AGES",
+    "INLINE_IMAGES",
+    "OPEN_STATUSES",
+    "OUTCOMES",
+    "PRIORITIES",
+    "SORTS",
+    "STATUSES",
+    "STATUS_FILTERS",
+    "TRANSITIONS",
+    "UNOPENED_LIMIT",
+    "AttachmentFile",
+    "AttachmentInfo",
+    "NotFound",
+    "QueueFilter",
+    "QueuePage",
+    "QueueRow",
+    "ThreadItem",
+    "TimelineEvent",
+    "TipDetail",
+    "TriageError",
+    "UnitInfo",
+    "action_choices",
+    "add_note",
+    "assign_officer",
+    "assignable_officers",
+    "change_status",
+    "check_transition",
+    "fetch_attachment",
+    "is_overdue",
+    "list_queue",
+    "mark_duplicate",
+    "open_tip",
+    "reply",
+    "routable_units",
+    "route_to_unit",
+    "set_legal_hold",
+    "set_priority",
+    "status_totals",
+    "timeline",
+    "tip_row",
+]
