@@ -10,8 +10,10 @@ from typing import cast
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import AIORateLimiter, Application
 
+from bot.pacing import Pacer
+from bot.ratelimit import SharedRateLimiter
 from bot.updates import FairUpdateProcessor
-from handlers import common
+from handlers import common, forum, groups, status, subscribe, tip, warnings
 from handlers.context import CORE_KEY, TinbaoApp
 from handlers.i18n import LANGUAGES, as_language, plain
 from storage.core import Core
@@ -19,7 +21,7 @@ from storage.core import Core
 log = logging.getLogger(__name__)
 
 # Each feature module offers `register(application)` and `COMMANDS`, in menu order.
-FEATURES: tuple[ModuleType, ...] = ()
+FEATURES: tuple[ModuleType, ...] = (tip, status, forum, warnings, subscribe, groups)
 
 
 def bot_commands(features: Sequence[ModuleType], language: str) -> list[BotCommand]:
@@ -41,6 +43,21 @@ async def publish_commands(
         )
 
 
+# Libraries whose DEBUG lines print what the threat model keeps out of every log:
+# python-telegram-bot prints whole updates, request parameters (tip texts, chat and user
+# ids) and conversation keys; Pillow prints the EXIF tags (GPS position, camera) of the
+# photos being cleaned.
+HUSHED_LIBRARIES = ("telegram", "PIL")
+
+
+def hush_library_debug() -> None:
+    """Hold those libraries at INFO or above, whatever the configured log level."""
+    for name in HUSHED_LIBRARIES:
+        library = logging.getLogger(name)
+        if library.level < logging.INFO:
+            library.setLevel(logging.INFO)
+
+
 def build_application(
     *,
     token: str,
@@ -48,19 +65,24 @@ def build_application(
     file_api_url: str,
     core: Core,
     features: Sequence[ModuleType] = FEATURES,
+    pacer: Pacer | None = None,
 ) -> TinbaoApp:
-    """A ready Application; start it with PTB's manual lifecycle."""
+    """A ready Application; start it with PTB's manual lifecycle.
+
+    With a `pacer`, replies draw on the flood budget the delivery worker uses.
+    """
     application = cast(
         TinbaoApp,
         Application.builder()
         .token(token)
         .base_url(api_url)
         .base_file_url(file_api_url)
-        .rate_limiter(AIORateLimiter())
+        .rate_limiter(SharedRateLimiter(pacer) if pacer is not None else AIORateLimiter())
         .concurrent_updates(FairUpdateProcessor())
         .build(),
     )
     application.bot_data[CORE_KEY] = core
+    hush_library_debug()
     common.register(application)
     for feature in features:
         feature.register(application)

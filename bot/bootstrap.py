@@ -15,7 +15,7 @@ from storage import migrate, officers, units
 from storage.core import Core, Vault
 from storage.crypto import KeyFileError, KeyStore
 from storage.db import Database
-from storage.settings import CoreSettings, TipLimits
+from storage.settings import CoreSettings, ForumLimits, TipLimits
 
 Role = Literal["bot", "console", "all", "none"]
 DEMO_PASSPHRASE_FILE = "DEMO-PASSPHRASE.txt"  # noqa: S105 (a file name)
@@ -42,6 +42,12 @@ def core_settings(settings: Settings) -> CoreSettings:
             tips_per_hour=settings.tips_per_hour,
             tips_per_day=settings.tips_per_day,
             receipt_attempts_per_hour=settings.receipt_attempts_per_hour,
+            attachments_per_tip=settings.attachments_per_tip,
+            draft_minutes=settings.draft_minutes,
+        ),
+        forum=ForumLimits(
+            questions_per_hour=settings.forum_questions_per_hour,
+            reports_to_hide=settings.forum_reports_to_hide,
         ),
     )
 

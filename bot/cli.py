@@ -274,6 +274,23 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
     print("The key files inside are protected by the passphrase; keep the archive safe anyway.")
 
 
+async def cmd_purge(settings: Settings, args: argparse.Namespace) -> None:
+    """Delete closed tips whose retention period has passed (kept when on legal hold)."""
+    from storage import retention
+
+    db = await _database(settings)
+    try:
+        if args.dry_run:
+            report = await retention.due(db)
+            print(f"{report.purged} closed tips are past retention and would be deleted;", end=" ")
+        else:
+            report = await retention.purge_due(db, actor="cli")
+            print(f"Deleted {report.purged} closed tips past retention;", end=" ")
+    finally:
+        await db.dispose()
+    print(f"{report.held} kept on legal hold (retention: {settings.retention_days} days).")
+
+
 async def _database(settings: Settings) -> Any:
     """An up-to-date database for commands that need no keys."""
     from bot.bootstrap import ensure_data_dir
@@ -360,6 +377,15 @@ def build_parser() -> argparse.ArgumentParser:
     unit_sub = unit.add_subparsers(dest="unit_command", required=True, metavar="ACTION")
     imp = _add(unit_sub, "import", cmd_unit_import, "import units from CSV")
     imp.add_argument("file", help="CSV with columns code,name,kind,parent_code")
+
+    purge = _add(
+        sub,
+        "purge",
+        cmd_purge,
+        "delete closed tips past TINBAO_RETENTION_DAYS unless on legal hold (the console"
+        " also does this daily)",
+    )
+    purge.add_argument("--dry-run", action="store_true", help="only count what would go")
     backup = _add(sub, "backup", cmd_backup, "archive the database and the key files")
     backup.add_argument("destination", help="directory to write tinbao-<time>.tar.gz into")
     return parser

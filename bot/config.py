@@ -70,6 +70,16 @@ def _token(value: str) -> str:
     return value
 
 
+def _rate(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("expected a number such as 30 or 0.5") from None
+    if not 0 < number <= 10_000:
+        raise ValueError("expected a rate above 0")
+    return number
+
+
 def _text(value: str) -> str:
     return value
 
@@ -88,9 +98,18 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "tips_per_hour": _positive,
     "tips_per_day": _positive,
     "receipt_attempts_per_hour": _positive,
+    "attachments_per_tip": _positive,
+    "draft_minutes": _positive,
+    "forum_questions_per_hour": _positive,
+    "forum_reports_to_hide": _positive,
     "retention_days": _positive,
     "session_minutes": _positive,
     "public_url": _http_url,
+    "delivery_per_second": _rate,
+    "delivery_group_per_minute": _rate,
+    "delivery_private_per_second": _rate,
+    "delivery_concurrency": _positive,
+    "delivery_lease_seconds": _positive,
 }
 
 
@@ -112,9 +131,19 @@ class Settings:
     tips_per_hour: int = 3
     tips_per_day: int = 10
     receipt_attempts_per_hour: int = 10
+    attachments_per_tip: int = 10
+    draft_minutes: int = 30
+    forum_questions_per_hour: int = 5
+    forum_reports_to_hide: int = 3
     retention_days: int = 365
     session_minutes: int = 480
     log_level: str = "INFO"
+    # Telegram's flood limits the delivery worker keeps to (DESIGN §5).
+    delivery_per_second: float = 30.0
+    delivery_group_per_minute: float = 20.0
+    delivery_private_per_second: float = 1.0
+    delivery_concurrency: int = 8
+    delivery_lease_seconds: int = 60
 
     @property
     def resolved_database_url(self) -> str:

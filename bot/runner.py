@@ -8,7 +8,7 @@ import logging
 import secrets
 import signal
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from aiohttp import web
 from telegram import Update
@@ -19,7 +19,9 @@ from admin.settings import ConsoleSettings
 from bot.app import build_application, publish_commands
 from bot.bootstrap import DemoLogin, Role, ensure_demo_content, open_core
 from bot.config import Settings
-from bot.delivery import OutboxWorker
+from bot.delivery import DeliveryWorker, WorkerSettings
+from bot.pacing import FloodBudget, Pacer
+from bot.telegram_client import worker_bot
 from handlers.context import TinbaoApp
 from storage.core import Core
 
@@ -70,19 +72,55 @@ class RunningBot:
     """The bot's parts while it runs."""
 
     application: TinbaoApp
-    worker: OutboxWorker
+    worker: DeliveryWorker
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    """The flood budget and how the delivery worker runs."""
+
+    budget: FloodBudget = field(default_factory=FloodBudget)
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
+
+
+def delivery_config(settings: Settings) -> DeliveryConfig:
+    """The delivery worker's share of the settings."""
+    return DeliveryConfig(
+        FloodBudget(
+            overall_per_second=settings.delivery_per_second,
+            group_per_minute=settings.delivery_group_per_minute,
+            private_per_second=settings.delivery_private_per_second,
+        ),
+        WorkerSettings(
+            concurrency=settings.delivery_concurrency,
+            lease_seconds=float(settings.delivery_lease_seconds),
+        ),
+    )
 
 
 @contextlib.asynccontextmanager
 async def serve_bot(
-    core: Core, *, token: str, api_url: str, file_api_url: str, poll_timeout: int = 20
+    core: Core,
+    *,
+    token: str,
+    api_url: str,
+    file_api_url: str,
+    poll_timeout: int = 20,
+    delivery: DeliveryConfig | None = None,
 ) -> AsyncIterator[RunningBot]:
-    """The bot polling its Bot API, and the delivery worker, until the block ends."""
+    """The bot polling its Bot API, and the delivery worker, until the block ends.
+
+    Replies and broadcasts share one flood budget (`Pacer`): the Application's rate
+    limiter and the worker draw on it, so together they keep to Telegram's limits.
+    """
+    delivery = delivery or DeliveryConfig()
+    pacer = Pacer(delivery.budget)
     application = build_application(
-        token=token, api_url=api_url, file_api_url=file_api_url, core=core
+        token=token, api_url=api_url, file_api_url=file_api_url, core=core, pacer=pacer
     )
-    worker = OutboxWorker(core, application.bot)
-    async with application:
+    sender = worker_bot(token, api_url, file_api_url, delivery.worker.concurrency)
+    worker = DeliveryWorker(core, sender, pacer=pacer, settings=delivery.worker)
+    async with application, sender:
         try:
             await publish_commands(application)
         except TelegramError as exc:
@@ -146,6 +184,7 @@ async def run(settings: Settings, parts: Parts, *, say: Callable[[str], None] = 
                     token=settings.bot_token,
                     api_url=settings.telegram_api_url,
                     file_api_url=settings.file_api_url,
+                    delivery=delivery_config(settings),
                 )
             )
             say("Bot: polling for updates.")

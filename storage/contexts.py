@@ -45,3 +45,18 @@ def totp_context(officer_id: int) -> bytes:
 def outbox_context(message_id: uuid.UUID) -> bytes:
     """An outbox payload, sealed to the relay key."""
     return make_context("outbox", str(message_id))
+
+
+def subscriber_chat_context(subscriber_id: uuid.UUID) -> bytes:
+    """A subscriber's chat id, sealed to the relay key."""
+    return make_context("subscriber-chat", str(subscriber_id))
+
+
+def forum_question_context(question_id: uuid.UUID) -> bytes:
+    """A forum question's text and display name, sealed to the console key."""
+    return make_context("forum-question", str(question_id))
+
+
+def forum_route_context(question_id: uuid.UUID) -> bytes:
+    """A forum question's reply route (chat id and language), sealed to the relay key."""
+    return make_context("forum-route", str(question_id))

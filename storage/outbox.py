@@ -30,8 +30,9 @@ class Payload:
 
     The text is either ready Telegram HTML (`text`, e.g. written by an officer) or a
     catalog message id (`message` with `params`) that the bot renders in the recipient's
-    language. The chat is either known (`chat_id`) or behind a tip's sealed reply route
-    (`route_tip_id`), which only the bot can open.
+    language. The chat is either known (`chat_id`) or behind a sealed reply route, which
+    only the bot can open: a tip's (`route_tip_id`), or another feature's (`route_kind`
+    names the bot's resolver, e.g. "forum_question", and `route_id` the row).
     """
 
     text: str = ""
@@ -42,11 +43,16 @@ class Payload:
     language: str | None = None
     parse_mode: str = "HTML"
     buttons: list[list[dict[str, str]]] = field(default_factory=list)
+    route_kind: str | None = None
+    route_id: str | None = None
 
     def __post_init__(self) -> None:
         if bool(self.text) == bool(self.message):
             raise ValueError("a payload has either text or a message id")
-        if (self.chat_id is None) == (self.route_tip_id is None):
+        if (self.route_kind is None) != (self.route_id is None):
+            raise ValueError("a feature's reply route needs both its kind and its row id")
+        targets = (self.chat_id, self.route_tip_id, self.route_id)
+        if sum(target is not None for target in targets) != 1:
             raise ValueError("a payload has either a chat id or a reply route")
 
     def to_bytes(self) -> bytes:

@@ -16,15 +16,27 @@ from sqlalchemy.orm import InstrumentedAttribute
 from storage import audit
 from storage.contexts import (
     attachment_context,
+    forum_question_context,
+    forum_route_context,
     outbox_context,
     reply_route_context,
+    subscriber_chat_context,
     tip_context,
     tip_message_context,
     totp_context,
 )
 from storage.crypto import KeyKind, KeyRing, PublicKey, reseal
 from storage.db import Database
-from storage.models import Attachment, Base, Officer, OutboxMessage, Tip, TipMessage
+from storage.models import (
+    Attachment,
+    Base,
+    ForumQuestion,
+    Officer,
+    OutboxMessage,
+    Subscriber,
+    Tip,
+    TipMessage,
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,27 @@ SEALED_COLUMNS: list[SealedColumn] = [
         OutboxMessage.key_id,
         OutboxMessage.sealed,
         lambda r: outbox_context(r.id),
+    ),
+    SealedColumn(
+        "console",
+        ForumQuestion,
+        ForumQuestion.key_id,
+        ForumQuestion.sealed,
+        lambda r: forum_question_context(r.id),
+    ),
+    SealedColumn(
+        "relay",
+        ForumQuestion,
+        ForumQuestion.route_key_id,
+        ForumQuestion.route_sealed,
+        lambda r: forum_route_context(r.id),
+    ),
+    SealedColumn(
+        "relay",
+        Subscriber,
+        Subscriber.key_id,
+        Subscriber.chat_sealed,
+        lambda r: subscriber_chat_context(r.id),
     ),
 ]
 

@@ -10,11 +10,22 @@ from storage.crypto.receipt import KdfParams
 
 @dataclass(frozen=True)
 class TipLimits:
-    """How many tips one resident may send, and how often a receipt may be tried."""
+    """How many tips one resident may send, how often a receipt may be tried, draft limits."""
 
     tips_per_hour: int = 3
     tips_per_day: int = 10
     receipt_attempts_per_hour: int = 10
+    # Files one tip may carry, and how long an untouched draft lives in memory.
+    attachments_per_tip: int = 10
+    draft_minutes: float = 30
+
+
+@dataclass(frozen=True)
+class ForumLimits:
+    """How many forum questions one resident may send, and when reports hide a question."""
+
+    questions_per_hour: int = 5
+    reports_to_hide: int = 3
 
 
 @dataclass(frozen=True)
@@ -26,3 +37,4 @@ class CoreSettings:
     retention_days: int = 365
     kdf: KdfParams = field(default_factory=KdfParams)
     limits: TipLimits = field(default_factory=TipLimits)
+    forum: ForumLimits = field(default_factory=ForumLimits)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, new_uuid, utcnow
@@ -15,7 +15,29 @@ class Tip(Base):
     """One report from a resident; nothing here names or locates the resident in clear."""
 
     __tablename__ = "tip"
-    __table_args__ = (Index("ix_tip_unit_status_created", "unit_id", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_tip_unit_status_created", "unit_id", "status", "created_at"),
+        # Covers the triage queue's counts under any filter (storage/triage/queue.py).
+        Index("ix_tip_queue", "unit_id", "status", "category", "priority", "created_at"),
+        # Newest first across many units: the page is read off this index, rows only for 25.
+        Index("ix_tip_created_status_unit", "created_at", "status", "unit_id"),
+        # Few tips are duplicates: a partial index stays tiny and the planner always takes it.
+        Index(
+            "ix_tip_duplicate_of",
+            "duplicate_of_id",
+            sqlite_where=text("duplicate_of_id IS NOT NULL"),
+            postgresql_where=text("duplicate_of_id IS NOT NULL"),
+        ),
+        # Tips nobody opened yet (the 24-hour hand-over flag): counted on every queue page.
+        Index(
+            "ix_tip_unopened",
+            "unit_id",
+            "status",
+            "created_at",
+            sqlite_where=text("first_opened_at IS NULL"),
+            postgresql_where=text("first_opened_at IS NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
     ref: Mapped[str] = mapped_column(String(20), unique=True)
@@ -26,7 +48,7 @@ class Tip(Base):
     priority: Mapped[str] = mapped_column(String(8), default="normal")
     assigned_officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tip.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     first_opened_at: Mapped[dt.datetime | None] = mapped_column()
     closed_at: Mapped[dt.datetime | None] = mapped_column()

@@ -68,7 +68,8 @@ async def test_outbox_round_trip_wipes_content_once_sent(core: Core) -> None:
     async with core.db.read() as session:
         stored = await session.get(OutboxMessage, row.id)
         assert stored is not None and stored.sealed is not None
-        assert b"Tr" not in stored.sealed and str(USER_ID).encode() not in stored.sealed
+        assert "Trả lời".encode() not in stored.sealed
+        assert str(USER_ID).encode() not in stored.sealed
     ring = core.vault.require_relay()
     claimed = await outbox.claim_due(core, ring)
     assert [c.payload for c in claimed] == [payload]
