@@ -108,10 +108,14 @@ def render(
 
 
 def local_path(value: str | None, default: str = "/") -> str:
-    """`value` when it is a path on this console, else `default` (no open redirects)."""
+    """`value` when it is a path on this console, else `default` (no open redirects).
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so
+    "/<TAB>/evil" would become "//evil": any control character, space or backslash is refused.
+    """
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
         return default
-    if any(ch in value for ch in "\r\n"):
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in value):
         return default
     return value
 

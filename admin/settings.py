@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,9 @@ class ConsoleSettings:
     # Cookies are marked Secure whenever the console is served over https.
     secure_cookies: bool = False
     default_language: str = "vi"
+    # Bearer token Prometheus must send to /metrics; without one, only a scraper on this
+    # host (loopback, not through a proxy) is answered.
+    metrics_token: str = field(default="", repr=False)
     # The retention job (purge of closed tips past retention) runs in the console process.
     purge_every_hours: float = 24.0
     purge_first_after_seconds: float = 300.0

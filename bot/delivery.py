@@ -106,6 +106,8 @@ class DeliveryWorker:
         self._next_due = float("inf")
         self._next_housekeeping = 0.0
         self._tasks: list[asyncio.Task[None]] = []
+        self._closing = False
+        self._stopping = False
 
     # --- life cycle -------------------------------------------------------------------
 
@@ -122,20 +124,24 @@ class DeliveryWorker:
         ]
 
     async def stop(self) -> None:
-        """Stop taking rows, let the messages in flight finish and record them."""
-        dispatcher = self._tasks[0] if self._tasks else None
-        if dispatcher is not None:
-            dispatcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await dispatcher
-        if self._sending:
-            _done, late = await asyncio.wait(self._sending, timeout=self.settings.grace_seconds)
-            for task in late:
-                task.cancel()
-        for task in self._tasks[1:]:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        """Stop taking rows, let the messages in flight finish and record them.
+
+        The loops are asked to end rather than cancelled: a task cancelled inside a
+        database call can leave SQLite's write lock held by a half-closed connection.
+        """
+        self._stopping = True
+        self._wake.set()
+        try:
+            if self._tasks:
+                await self._tasks[0]
+            if self._sending:
+                _done, late = await asyncio.wait(self._sending, timeout=self.settings.grace_seconds)
+                for task in late:
+                    task.cancel()
+            for task in self._tasks[1:]:
+                await self._stop_recorder(task)
+        finally:
+            self._stopping = False
         self._tasks = []
         await self._flush_results()
         # What was leased but never tried goes back at once, not after its lease.
@@ -170,16 +176,14 @@ class DeliveryWorker:
             if self._sending:
                 await asyncio.wait(self._sending)
         finally:
-            recorder.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await recorder
+            await self._stop_recorder(recorder)
         await self._flush_results()
         return self.handled - before
 
     # --- the dispatching loop -----------------------------------------------------------
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self._step()
             except asyncio.CancelledError:
@@ -359,11 +363,25 @@ class DeliveryWorker:
 
     # --- recording ---------------------------------------------------------------------
 
+    async def _stop_recorder(self, recorder: asyncio.Task[None]) -> None:
+        """Let the recorder finish its commit and return, rather than cancel it mid-transaction.
+
+        A cancelled await does not stop aiosqlite's thread: the transaction it was in could
+        keep SQLite's write lock with nobody left to commit it.
+        """
+        self._closing = True
+        self._results_ready.set()
+        try:
+            await recorder
+        finally:
+            self._closing = False
+
     async def _record_forever(self) -> None:
-        while True:
+        while not self._closing:
             await self._results_ready.wait()
-            # A moment for the other sends in flight to finish: one commit for them all.
-            await asyncio.sleep(self.settings.commit_gather_seconds)
+            if not self._closing:
+                # A moment for the other sends in flight to finish: one commit for them all.
+                await asyncio.sleep(self.settings.commit_gather_seconds)
             self._results_ready.clear()
             try:
                 await self._flush_results()

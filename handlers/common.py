@@ -65,7 +65,8 @@ async def set_language(update: Update, context: Context) -> None:
     await remember_language(update, context, chosen)
     await query.answer()
     await query.edit_message_text(t(chosen, "lang.set"), parse_mode=ParseMode.HTML)
-    if query.message is not None:
+    # The main menu leads to the tip flow: it belongs in the private chat only.
+    if query.message is not None and is_private(update):
         await context.bot.send_message(
             query.message.chat.id,
             t(chosen, "start.menu_again"),

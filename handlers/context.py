@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeAlias
 
 from telegram import Update
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackContext, ConversationHandler, ExtBot
 
-from handlers.i18n import Language, as_language
+from handlers.i18n import Language, as_language, plain, t
 from storage import residents
 from storage.core import Core
 
@@ -57,3 +61,28 @@ def is_private(update: Update) -> bool:
     """True in a one-to-one chat with the bot."""
     chat = update.effective_chat
     return chat is not None and chat.type == "private"
+
+
+Handler = Callable[[Update, Context], Coroutine[Any, Any, Any]]
+
+
+def private_only(callback: Handler) -> Handler:
+    """Start a flow only in a private chat: in a group the neighbours would read along.
+
+    Outside one, the resident is told to write to the bot privately and nothing starts.
+    """
+
+    @functools.wraps(callback)
+    async def guarded(update: Update, context: Context) -> Any:
+        if is_private(update):
+            return await callback(update, context)
+        language = await language_of(update, context)
+        query = update.callback_query
+        with contextlib.suppress(TelegramError):
+            if query is not None:
+                await query.answer(plain(language, "group.use_private_alert"), show_alert=True)
+            elif update.effective_message is not None:
+                await update.effective_message.reply_html(t(language, "group.use_private"))
+        return ConversationHandler.END
+
+    return guarded

@@ -252,6 +252,19 @@ class ChatView:
             str(answer.get("text", "")), bool(answer.get("show_alert")), answer.get("url")
         )
 
+    async def _press_forged(
+        self, user: User, data: str, message: BotMessage, timeout: float
+    ) -> CallbackAnswer:
+        stored = self.chat.messages.get(message.message_id)
+        if stored is None:
+            raise AssertionError(f"message {message.message_id} is not in this chat")
+        query = self.world.press_button(user, stored, data, forged=True)
+        await self.wait_for(lambda: query.answered, timeout, f"the bot answering forged {data!r}")
+        answer = query.answer or {}
+        return CallbackAnswer(
+            str(answer.get("text", "")), bool(answer.get("show_alert")), answer.get("url")
+        )
+
     def _reply_target(self, reply_to: BotMessage | int | None) -> Message | None:
         if reply_to is None:
             return None
@@ -353,15 +366,7 @@ class Resident(ChatView):
         self, data: str, message: BotMessage, timeout: float = 10.0
     ) -> CallbackAnswer:
         """Send callback data no button carries, as a modified client could; wait for the answer."""
-        stored = self.chat.messages.get(message.message_id)
-        if stored is None:
-            raise AssertionError(f"message {message.message_id} is not in this chat")
-        query = self.world.press_button(self.user, stored, data, forged=True)
-        await self.wait_for(lambda: query.answered, timeout, f"the bot answering forged {data!r}")
-        answer = query.answer or {}
-        return CallbackAnswer(
-            str(answer.get("text", "")), bool(answer.get("show_alert")), answer.get("url")
-        )
+        return await self._press_forged(self.user, data, message, timeout)
 
     async def press_reply_button(
         self, text: str, *, latitude: float = 21.0285, longitude: float = 105.8542
@@ -443,6 +448,12 @@ class Group(ChatView):
     ) -> CallbackAnswer:
         """A member presses an inline button and waits for the bot's answer."""
         return await self._press(self._sender(by), label, message, timeout)
+
+    async def press_forged(
+        self, data: str, message: BotMessage, by: Resident | None = None, timeout: float = 10.0
+    ) -> CallbackAnswer:
+        """A member's modified client sends callback data no button carries."""
+        return await self._press_forged(self._sender(by), data, message, timeout)
 
     def add_bot(self, by: Resident | None = None) -> None:
         """Add the bot (by the creator unless told): my_chat_member and new_chat_members."""

@@ -182,7 +182,10 @@ def _values(outcome: Outcome, now: dt.datetime) -> dict[str, object]:
         "b_error": (outcome.error or "")[:500] or None,
     }
     if outcome.verdict == "sent":
-        values.update(b_state="sent", b_sent=now, b_message=outcome.message_id)
+        # Kept for groups only: in a private chat the id counts the messages exchanged
+        # with the bot, which would hint at a tip sent between two warnings.
+        message_id = outcome.message_id if job.is_group else None
+        values.update(b_state="sent", b_sent=now, b_message=message_id)
     elif outcome.verdict in ("failed", "gone") or attempts >= MAX_ATTEMPTS:
         values.update(b_state="failed")
     else:

@@ -195,3 +195,18 @@ async def test_metrics_count_tips_logins_and_the_outbox(core: Core) -> None:
     assert 'tinbao_tips{status="new"} 1.0' in text
     assert "tinbao_console_logins_total 1.0" in text
     assert 'tinbao_outbox_messages{state="pending"} 0.0' in text
+
+
+async def test_metrics_are_not_public(core: Core) -> None:
+    async with console_client(core) as client:
+        # Through a reverse proxy, without a token: refused.
+        proxied = await client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
+        assert proxied.status == 403
+        assert "tinbao_tips" not in await proxied.text()
+    async with console_client(core, metrics_token="scrape-secret-123") as client:
+        assert (await client.get("/metrics")).status == 403
+        wrong = await client.get("/metrics", headers={"Authorization": "Bearer nope"})
+        assert wrong.status == 403
+        right = await client.get("/metrics", headers={"Authorization": "Bearer scrape-secret-123"})
+        assert right.status == 200
+        assert "tinbao_tips" in await right.text()

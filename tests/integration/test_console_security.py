@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from storage import units
 from storage.core import Core
 from storage.tips import NewAttachment, TipContent, submit_tip
@@ -137,4 +139,19 @@ async def test_after_sign_in_only_local_pages_are_followed(core: Core) -> None:
         assert 'name="next" value="/"' in html
         await sign_in(client, lan)
         back = await client.get("/login?next=https://evil.example/", allow_redirects=False)
+        assert back.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/\t/evil.example/", "/\n/evil.example/", "/\\evil.example/", "/ /evil.example", "/\x7f/x"],
+)
+async def test_paths_a_browser_would_turn_into_another_host_are_refused(
+    core: Core, target: str
+) -> None:
+    lan = await add_officer(core, "lan", "LS", "triage")
+    async with console_client(core) as client:
+        await sign_in(client, lan)
+        back = await client.get("/login", params={"next": target}, allow_redirects=False)
+        assert back.status == 303
         assert back.headers["Location"] == "/"

@@ -175,3 +175,24 @@ async def test_key_rotation_reseals_subscribers_and_delivery_still_finds_them(
     ring = KeyRing([fresh], fresh.key_id)
     (job,) = await deliveries.claim(core, ring, limit=10, lease=LEASE)
     assert job.chat_id == 1101
+
+
+async def test_message_ids_are_kept_for_groups_only(core: Core) -> None:
+    """In a private chat the message id counts what was exchanged with the bot (a tip?)."""
+    from sqlalchemy import select
+
+    from storage.models.delivery import Delivery
+
+    officer = await broadcaster(core)
+    await approved_group(core, officer, -3002, "Tổ 4", "LS-THANH-LONG")
+    await subscriptions.subscribe(core, 602, 602, unit_ids=[await unit_id(core, "LS-BAO-LAM")])
+    await _queue(core)
+    jobs = await deliveries.claim(core, core.vault.require_relay(), limit=10, lease=LEASE)
+    await deliveries.settle(
+        core, [deliveries.Outcome(job, "sent", message_id=70 + i) for i, job in enumerate(jobs)]
+    )
+    async with core.db.read() as session:
+        rows = (await session.scalars(select(Delivery))).all()
+    kept = {row.group_id is not None: row.telegram_message_id for row in rows}
+    assert kept[False] is None
+    assert kept[True] is not None
