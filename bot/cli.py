@@ -33,17 +33,52 @@ def configure_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _passphrase(settings: Settings, *, confirm: bool) -> str:
-    if settings.key_passphrase:
-        return settings.key_passphrase
+MIN_PASSPHRASE = 12
+
+
+def _ask_passphrase(prompt: str, variable: str, *, confirm: bool, empty_ok: bool = False) -> str:
     if not sys.stdin.isatty():
-        raise ConfigError("TINBAO_KEY_PASSPHRASE: required (no terminal to ask on)")
-    first = getpass.getpass("Key passphrase: ")
+        raise ConfigError(f"{variable}: required (no terminal to ask on)")
+    first = getpass.getpass(prompt)
+    if empty_ok and not first:
+        return ""
     if confirm and getpass.getpass("Repeat the passphrase: ") != first:
         raise CommandFailed("the two passphrases differ")
-    if len(first) < 12:
-        raise CommandFailed("the passphrase must have at least 12 characters")
+    if len(first) < MIN_PASSPHRASE:
+        raise CommandFailed(f"the passphrase must have at least {MIN_PASSPHRASE} characters")
     return first
+
+
+def _bot_passphrase(settings: Settings, *, confirm: bool = False) -> str:
+    """TINBAO_KEY_PASSPHRASE: the relay key and the install secrets."""
+    if settings.key_passphrase:
+        return settings.key_passphrase
+    return _ask_passphrase(
+        "Bot key passphrase (relay key, install secrets): ",
+        "TINBAO_KEY_PASSPHRASE",
+        confirm=confirm,
+    )
+
+
+def _console_passphrase(settings: Settings, *, confirm: bool = False, same_as: str = "") -> str:
+    """TINBAO_CONSOLE_KEY_PASSPHRASE, else TINBAO_KEY_PASSPHRASE: the console key."""
+    if settings.console_passphrase:
+        return settings.console_passphrase
+    if same_as:
+        chosen = _ask_passphrase(
+            "Console key passphrase (Enter: the same as the bot's, for a single host): ",
+            "TINBAO_CONSOLE_KEY_PASSPHRASE",
+            confirm=confirm,
+            empty_ok=True,
+        )
+        return chosen or same_as
+    return _ask_passphrase(
+        "Console key passphrase: ", "TINBAO_CONSOLE_KEY_PASSPHRASE", confirm=confirm
+    )
+
+
+def _kind_passphrase(settings: Settings, kind: KeyKind) -> str:
+    return _console_passphrase(settings) if kind == "console" else _bot_passphrase(settings)
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -110,11 +145,93 @@ async def cmd_keys_init(settings: Settings, args: argparse.Namespace) -> None:
     store = key_store(settings)
     if store.exists():
         raise CommandFailed(f"keys already exist in {store.directory}; use `tinbao keys rotate`")
-    passphrase = _passphrase(settings, confirm=True)
-    await asyncio.to_thread(store.initialize, passphrase)
+    bot = _bot_passphrase(settings, confirm=True)
+    console = _console_passphrase(settings, confirm=True, same_as=bot)
+    await asyncio.to_thread(store.initialize, bot, console_passphrase=console)
     print(f"Created keys in {store.directory}:")
-    for kind in ("console", "relay"):
-        print(f"  {kind}: {store.current_id(kind)}")
+    print(f"  console: {store.current_id('console')} (opens tips; stays on the console host)")
+    print(f"  relay: {store.current_id('relay')} (the bot's, with the install secrets)")
+    if console == bot:
+        print(
+            "One passphrase protects every key: fine when bot and console share this host."
+            " Before the bot runs anywhere else, give the console key its own passphrase"
+            " (`tinbao keys passphrase --kind console`, then TINBAO_CONSOLE_KEY_PASSPHRASE)."
+        )
+    print("For a host that runs only the bot: `tinbao keys export-bot DIR`.")
+
+
+async def cmd_keys_export_bot(settings: Settings, args: argparse.Namespace) -> None:
+    """Write what a host that runs only the bot needs; never a console private key."""
+    from bot.bootstrap import key_store
+    from storage.crypto import KeyFileError
+
+    store = key_store(settings)
+    if not store.exists():
+        raise CommandFailed(f"no keys in {store.directory}; run `tinbao keys init` first")
+    target = Path(args.directory) / "keys"
+    names = await asyncio.to_thread(store.export_bot, target)
+    print(f"Wrote {len(names)} key files to {target}:")
+    for name in names:
+        print(f"  {name}")
+    print(
+        f"Copy {args.directory} into the bot host's TINBAO_DATA_DIR (it must end up as"
+        " <data dir>/keys). The bot host needs TINBAO_KEY_PASSPHRASE, never the console"
+        " key's passphrase. After a key rotation, export again."
+    )
+    if settings.key_passphrase and store.missing(private=("console",)) == []:
+        try:
+            await asyncio.to_thread(store.unlock, "console", settings.key_passphrase)
+        except KeyFileError:
+            return
+        print(
+            "warning: TINBAO_KEY_PASSPHRASE also opens the console key, so the bot host's"
+            " passphrase would open it from a backup or this host's disk: run `tinbao keys"
+            " passphrase --kind console` and set TINBAO_CONSOLE_KEY_PASSPHRASE here.",
+            file=sys.stderr,
+        )
+
+
+def _new_passphrase(args: argparse.Namespace) -> str:
+    if args.new_passphrase_stdin:
+        new = sys.stdin.readline().rstrip("\n")
+        if len(new) < MIN_PASSPHRASE:
+            raise CommandFailed(f"the passphrase must have at least {MIN_PASSPHRASE} characters")
+        return new
+    if not sys.stdin.isatty():
+        raise CommandFailed("give the new passphrase on standard input with --new-passphrase-stdin")
+    return _ask_passphrase("New passphrase: ", "", confirm=True)
+
+
+async def cmd_keys_passphrase(settings: Settings, args: argparse.Namespace) -> None:
+    """Re-encrypt one kind's private keys under a new passphrase."""
+    from bot.bootstrap import key_store
+
+    store = key_store(settings)
+    if not store.exists():
+        raise CommandFailed(f"no keys in {store.directory}; run `tinbao keys init` first")
+    kind: KeyKind = args.kind
+    old = _kind_passphrase(settings, kind)
+    new = _new_passphrase(args)
+    other = settings.key_passphrase if kind == "console" else settings.console_key_passphrase
+    if new == other:
+        raise CommandFailed("the console and bot passphrases must differ; choose another")
+    await asyncio.to_thread(store.change_passphrase, kind, old, new)
+    if kind == "console":
+        print(
+            "The console key has a new passphrase: set TINBAO_CONSOLE_KEY_PASSPHRASE to it"
+            " wherever the console runs."
+        )
+        return
+    print(
+        "The relay key and the install secrets have a new passphrase: set"
+        " TINBAO_KEY_PASSPHRASE to it wherever the bot runs, and export the bot's keys again"
+        " (`tinbao keys export-bot DIR`) for a bot host."
+    )
+    if not settings.console_key_passphrase:
+        print(
+            "The console key keeps the old passphrase: set TINBAO_CONSOLE_KEY_PASSPHRASE to"
+            " the old one wherever the console runs."
+        )
 
 
 async def _reseal(
@@ -127,7 +244,7 @@ async def _reseal(
     store = key_store(settings)
     if not store.exists():
         raise CommandFailed("no keys yet; run `tinbao keys init`")
-    passphrase = _passphrase(settings, confirm=False)
+    passphrases = {kind: _kind_passphrase(settings, kind) for kind in kinds}
     await migrate.upgrade(settings.resolved_database_url)
     db = Database(settings.resolved_database_url)
 
@@ -137,9 +254,9 @@ async def _reseal(
     try:
         for kind in kinds:
             if rotate:
-                new_id = await asyncio.to_thread(store.rotate, kind, passphrase)
+                new_id = await asyncio.to_thread(store.rotate, kind, passphrases[kind])
                 print(f"{kind}: new key {new_id}; re-sealing stored values…")
-            ring = await asyncio.to_thread(store.unlock, kind, passphrase)
+            ring = await asyncio.to_thread(store.unlock, kind, passphrases[kind])
             count = await rotation.reseal_all(db, kind, ring, ring.public, progress=report)
             print(f"{kind}: {count} values re-sealed; all now under {ring.public.key_id}.")
             if retire:
@@ -154,16 +271,17 @@ async def _reseal(
 
 async def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> None:
     """Make a new key current and re-seal everything stored under the old ones."""
-    await _reseal(settings, args.kind, rotate=True, retire=False)
+    await _reseal(settings, args.kinds, rotate=True, retire=False)
     print(
-        "Restart every tinbao process (copy *.pub and CURRENT to hosts that run only the bot),"
-        " then run `tinbao keys retire` to delete the old keys."
+        "Restart every tinbao process (for a host that runs only the bot, copy a fresh"
+        " `tinbao keys export-bot DIR` there first), then run `tinbao keys retire` to delete"
+        " the old keys."
     )
 
 
 async def cmd_keys_retire(settings: Settings, args: argparse.Namespace) -> None:
     """Re-seal stragglers to the current keys, then delete old keys nothing refers to."""
-    await _reseal(settings, args.kind, rotate=False, retire=True)
+    await _reseal(settings, args.kinds, rotate=False, retire=True)
 
 
 async def cmd_user_add(settings: Settings, args: argparse.Namespace) -> None:
@@ -254,16 +372,23 @@ async def cmd_unit_import(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
-    """Archive the database and the key files."""
+    """Archive the database and the key files (the console private key as chosen)."""
     from bot.bootstrap import key_store
     from storage import backup
 
+    store = key_store(settings)
+    if args.console_key is True and store.missing(private=("console",)):
+        raise CommandFailed(
+            f"--with-console-key: no console private key in {store.directory} (this host"
+            " holds only the bot's keys)"
+        )
     try:
         report = await asyncio.to_thread(
             backup.make_backup,
             settings.resolved_database_url,
-            key_store(settings).directory,
+            store.directory,
             Path(args.destination),
+            console_private_key=args.console_key is not False,
         )
     except (backup.BackupError, sqlite3.Error, OSError) as exc:
         raise CommandFailed(f"backup failed: {exc}") from None
@@ -271,7 +396,14 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
         f"Wrote {report.path} (database {report.database_bytes:,} bytes,"
         f" {report.key_files} key files)."
     )
-    print("The key files inside are protected by the passphrase; keep the archive safe anyway.")
+    if report.console_private_key:
+        print(
+            "It holds the console private key, which opens every tip with the console"
+            " passphrase: store it apart from the bot host and its passphrase."
+        )
+    else:
+        print("It holds no console private key: back that key up on its own (see README).")
+    print("The key files inside are protected by the passphrases; keep the archive safe anyway.")
 
 
 async def cmd_purge(settings: Settings, args: argparse.Namespace) -> None:
@@ -336,7 +468,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     keys = sub.add_parser("keys", help="encryption keys", description="encryption keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
-    _add(keys_sub, "init", cmd_keys_init, "create the console and relay keys")
+    _add(
+        keys_sub,
+        "init",
+        cmd_keys_init,
+        "create the console and relay keys and the install secrets (on the console host)",
+    )
+    export = _add(
+        keys_sub,
+        "export-bot",
+        cmd_keys_export_bot,
+        "write what a host that runs only the bot needs (relay key, install secrets, the"
+        " console's public key), never the console private key",
+    )
+    export.add_argument(
+        "directory", help="a new directory; DIR/keys becomes the bot host's <data dir>/keys"
+    )
+    change = _add(
+        keys_sub,
+        "passphrase",
+        cmd_keys_passphrase,
+        "give one kind of key a new passphrase (console: TINBAO_CONSOLE_KEY_PASSPHRASE;"
+        " relay and install secrets: TINBAO_KEY_PASSPHRASE)",
+    )
+    change.add_argument("--kind", required=True, choices=("console", "relay"))
+    change.add_argument(
+        "--new-passphrase-stdin", action="store_true", help="read the new passphrase from stdin"
+    )
     rotate = _add(keys_sub, "rotate", cmd_keys_rotate, "new keys, and re-seal everything to them")
     retire = _add(
         keys_sub,
@@ -347,6 +505,7 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (rotate, retire):
         command.add_argument(
             "--kind",
+            dest="kinds",
             action="append",
             choices=("console", "relay"),
             help="which key (repeatable; default: both)",
@@ -388,14 +547,29 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--dry-run", action="store_true", help="only count what would go")
     backup = _add(sub, "backup", cmd_backup, "archive the database and the key files")
     backup.add_argument("destination", help="directory to write tinbao-<time>.tar.gz into")
+    which = backup.add_mutually_exclusive_group()
+    which.add_argument(
+        "--with-console-key",
+        dest="console_key",
+        action="store_const",
+        const=True,
+        help="include the console private key (fail if this host has none)",
+    )
+    which.add_argument(
+        "--without-console-key",
+        dest="console_key",
+        action="store_const",
+        const=False,
+        help="leave the console private key out (default: include it when present)",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
-    if getattr(args, "kind", "unset") is None:
-        args.kind = ["console", "relay"]
+    if getattr(args, "kinds", "unset") is None:
+        args.kinds = ["console", "relay"]
     try:
         settings = load_settings()
         configure_logging(settings.log_level)

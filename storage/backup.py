@@ -1,7 +1,12 @@
 """Backups: the database and the (passphrase-protected) key files in one archive.
 
 The archive holds only what is already protected at rest: sealed content and encrypted
-key files. Without the passphrase it reveals no tip; keep it as carefully anyway.
+key files. Two passphrases guard the key files (storage.crypto.keystore): the bot's
+(relay key, install secrets) and the console key's. The console private key is the one
+file that, with its passphrase, opens every tip; ``console_private_key=False`` leaves it
+out, for archives kept where the bot's passphrase is known, or on a bot host (which holds
+no console private key anyway). Without it a restored installation cannot read its tips,
+so the console host must keep a copy of that key somewhere: in its full backups, or apart.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from storage.crypto.keystore import KeyStore, is_console_private
+
 
 class BackupError(RuntimeError):
     """A backup that could not be made; the message says why."""
@@ -30,6 +37,8 @@ class BackupReport:
     path: Path
     database_bytes: int
     key_files: int
+    # Whether a console private key is in the archive.
+    console_private_key: bool = False
 
 
 def _sqlite_copy(database: Path, target: Path) -> None:
@@ -68,8 +77,13 @@ def _postgres_dump(url: str, target: Path) -> None:
         raise BackupError(f"pg_dump failed: {result.stderr.strip().splitlines()[-1:]}")
 
 
-def make_backup(database_url: str, key_dir: Path, destination: Path) -> BackupReport:
-    """Write `tinbao-<UTC time>.tar.gz` under `destination` (a directory); blocking."""
+def make_backup(
+    database_url: str, key_dir: Path, destination: Path, *, console_private_key: bool = True
+) -> BackupReport:
+    """Write `tinbao-<UTC time>.tar.gz` under `destination` (a directory); blocking.
+
+    ``console_private_key=False`` leaves the console private keys out of the archive.
+    """
     destination.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     archive = destination / f"tinbao-{stamp}.tar.gz"
@@ -83,11 +97,17 @@ def make_backup(database_url: str, key_dir: Path, destination: Path) -> BackupRe
         else:
             dump = Path(tmp) / "tinbao.pgdump"
             _postgres_dump(database_url, dump)
-        key_files = [p for p in key_dir.rglob("*") if p.is_file()] if key_dir.exists() else []
+        key_files = KeyStore(key_dir).files(console_private=console_private_key)
+        with_console = any(is_console_private(p.relative_to(key_dir)) for p in key_files)
         fd = os.open(archive, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle, tarfile.open(fileobj=handle, mode="w:gz") as tar:
             tar.add(dump, arcname=dump.name)
             for path in key_files:
                 tar.add(path, arcname=str(Path("keys") / path.relative_to(key_dir)))
         size = dump.stat().st_size
-    return BackupReport(path=archive, database_bytes=size, key_files=len(key_files))
+    return BackupReport(
+        path=archive,
+        database_bytes=size,
+        key_files=len(key_files),
+        console_private_key=with_console,
+    )

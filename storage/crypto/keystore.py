@@ -1,4 +1,15 @@
-"""The key directory: console and relay HPKE keys, rotation, and the install-wide secrets."""
+"""The key directory: console and relay HPKE keys, rotation, and the install-wide secrets.
+
+Two passphrases, one per host role (DESIGN §4: a compromised bot host cannot read tips):
+
+- the **bot passphrase** protects the bot's material: the relay keys and ``secrets.key``
+  (pseudonym key and receipt salt), which only the bot uses;
+- the **console passphrase** protects the console keys, which open tips.
+
+A single-host installation may use one passphrase for both; a host that runs only the
+bot gets the bot's material and the console's public keys (:meth:`KeyStore.export_bot`),
+never a console private key.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +17,7 @@ import contextlib
 import os
 import re
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from secrets import token_bytes, token_hex
@@ -29,7 +41,14 @@ KeyKind = Literal["console", "relay"]
 KINDS: tuple[KeyKind, ...] = ("console", "relay")
 SECRETS_FILE = "secrets.key"
 CURRENT_FILE = "CURRENT"
+# The passphrase of the relay keys also protects secrets.key: both belong to the bot.
+SECRETS_KIND: KeyKind = "relay"
 _KEY_ID = re.compile(r"[0-9a-f]{16}")
+
+
+def is_console_private(relative: Path) -> bool:
+    """Whether a path relative to a key directory names a console private key."""
+    return Path(relative).parts[:1] == ("console",) and Path(relative).suffix == ".key"
 
 
 @dataclass(frozen=True)
@@ -50,7 +69,10 @@ class InstallSecrets:
 
 
 class KeyStore:
-    """A key directory: ``<kind>/<key_id>.key|.pub``, ``<kind>/CURRENT`` and ``secrets.key``."""
+    """A key directory: ``<kind>/<key_id>.key|.pub``, ``<kind>/CURRENT`` and ``secrets.key``.
+
+    Private keys of one kind share a passphrase; ``secrets.key`` shares the relay's.
+    """
 
     def __init__(self, directory: Path, *, scrypt_n: int = DEFAULT_SCRYPT_N) -> None:
         self.directory = Path(directory)
@@ -76,18 +98,25 @@ class KeyStore:
         names = [SECRETS_FILE, *(f"{k}/{CURRENT_FILE}" for k in KINDS)]
         return any((self.directory / n).exists() for n in names)
 
-    def initialize(self, passphrase: str | bytes) -> None:
-        """Create both key kinds and the install secrets; refuse to touch an existing store."""
+    def initialize(
+        self, passphrase: str | bytes, *, console_passphrase: str | bytes | None = None
+    ) -> None:
+        """Create both key kinds and the install secrets; refuse to touch an existing store.
+
+        ``passphrase`` protects the bot's material (relay key and install secrets),
+        ``console_passphrase`` the console key (``passphrase`` too when not given).
+        """
         if self.exists() or any((self.directory / n).exists() for n in (*KINDS, SECRETS_FILE)):
             raise KeyFileError(f"{self.directory}: a key store already exists; not overwriting")
+        console_passphrase = console_passphrase or passphrase
         ensure_private_dir(self.directory)
         os.chmod(self.directory, DIR_MODE)
         # Build everything aside, then move it in, so a failure leaves no half store behind.
         staging = self.directory / f".init-{token_hex(6)}"
         try:
             staged = KeyStore(staging, scrypt_n=self.scrypt_n)
-            for kind in KINDS:
-                staged._add(kind, KeyPair.generate(), passphrase)
+            staged._add("console", KeyPair.generate(), console_passphrase)
+            staged._add("relay", KeyPair.generate(), passphrase)
             write_secret_file(
                 staging / SECRETS_FILE,
                 InstallSecrets.generate().to_dict(),
@@ -99,6 +128,91 @@ class KeyStore:
             fsync_dir(self.directory)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+    def missing(self, *, private: Iterable[KeyKind] = (), secrets: bool = False) -> list[str]:
+        """Key files a process needs that are absent, as paths relative to the directory.
+
+        Every process needs the current public key of both kinds; ``private`` names the
+        kinds whose current private key it unlocks, ``secrets`` whether it reads
+        ``secrets.key``. An empty list means nothing is missing.
+        """
+        absent: list[str] = []
+        for kind in KINDS:
+            if not (self._dir(kind) / CURRENT_FILE).exists():
+                absent.append(f"{kind}/{CURRENT_FILE}")
+                continue
+            key_id = self.current_id(kind)
+            wanted = [".pub", ".key"] if kind in private else [".pub"]
+            absent += [
+                f"{kind}/{key_id}{ext}"
+                for ext in wanted
+                if not (self._dir(kind) / f"{key_id}{ext}").exists()
+            ]
+        if secrets and not (self.directory / SECRETS_FILE).exists():
+            absent.append(SECRETS_FILE)
+        return absent
+
+    def files(self, *, console_private: bool = True) -> list[Path]:
+        """Every key file of the store (for backups); console private keys only if asked."""
+        if not self.directory.is_dir():
+            return []
+        found = []
+        for path in sorted(self.directory.rglob("*")):
+            relative = path.relative_to(self.directory)
+            if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+                continue  # staging directories and half-written temporary files
+            if not console_private and is_console_private(relative):
+                continue
+            found.append(path)
+        return found
+
+    def bot_files(self) -> list[Path]:
+        """What a host that runs only the bot needs, relative to the directory.
+
+        The relay keys (private and public), ``secrets.key``, and the console's public
+        keys and ``CURRENT``: never a console private key.
+        """
+        absent = self.missing(private=("relay",), secrets=True)
+        if absent:
+            raise KeyFileError(f"{self.directory}: missing {', '.join(absent)}")
+        names = [Path(SECRETS_FILE)]
+        wanted: tuple[tuple[KeyKind, tuple[str, ...]], ...] = (
+            ("relay", (".key", ".pub")),
+            ("console", (".pub",)),  # never ".key": that opens tips
+        )
+        for kind, suffixes in wanted:
+            names.append(Path(kind, CURRENT_FILE))
+            names += [
+                Path(kind, f"{key_id}{suffix}")
+                for key_id in self.key_ids(kind)
+                for suffix in suffixes
+                if (self.directory / kind / f"{key_id}{suffix}").exists()
+            ]
+        return names
+
+    def export_bot(self, target: Path) -> list[Path]:
+        """Write :meth:`bot_files` into ``target``, a new key directory; return what it holds.
+
+        ``target`` must not exist or be empty: an export never overwrites keys.
+        """
+        target = Path(target)
+        if target.resolve() == self.directory.resolve():
+            raise KeyFileError(f"{target}: is this key store itself")
+        if target.exists() and (not target.is_dir() or any(target.iterdir())):
+            raise KeyFileError(f"{target}: already exists and is not empty; not overwriting")
+        names = self.bot_files()
+        ensure_private_dir(target.parent)
+        # Copy aside, then rename into place, so a failure leaves no half export behind.
+        staging = target.parent / f".{target.name}.export-{token_hex(6)}"
+        try:
+            ensure_private_dir(staging)
+            for name in names:
+                atomic_write(staging / name, (self.directory / name).read_bytes())
+            os.replace(staging, target)  # replaces an empty directory, never a full one
+            fsync_dir(target.parent)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return names
 
     def _add(self, kind: KeyKind, keypair: KeyPair, passphrase: str | bytes) -> None:
         d = self._dir(kind)
@@ -163,7 +277,7 @@ class KeyStore:
 
     def rotate(self, kind: KeyKind, passphrase: str | bytes) -> str:
         """Make a new current key of ``kind``; old keys stay until retired. Return the new id."""
-        # Opening the current key first proves the passphrase, so all keys share one.
+        # Opening the current key first proves the passphrase: keys of a kind share one.
         self._read_pair(kind, self.current_id(kind), passphrase)
         keypair = KeyPair.generate()
         self._add(kind, keypair, passphrase)
@@ -183,7 +297,7 @@ class KeyStore:
         fsync_dir(self._dir(kind))
 
     def secrets(self, passphrase: str | bytes) -> InstallSecrets:
-        """Decrypt the install-wide secrets."""
+        """Decrypt the install-wide secrets (under the bot passphrase, like the relay keys)."""
         path = self.directory / SECRETS_FILE
         values = read_secret_file(path, passphrase)
         try:
@@ -194,18 +308,28 @@ class KeyStore:
             raise KeyFileError(f"{path}: a secret is too short")
         return result
 
-    def change_passphrase(self, old: str | bytes, new: str | bytes) -> None:
-        """Re-encrypt every private key file and the secrets under a new passphrase."""
+    def change_passphrase(self, kind: KeyKind, old: str | bytes, new: str | bytes) -> None:
+        """Re-encrypt the private keys of ``kind`` under a new passphrase.
+
+        The relay passphrase also protects ``secrets.key``, which changes with it; the
+        console passphrase protects the console keys only.
+        """
+        self._dir(kind)
         # Decrypt everything first: a wrong old passphrase must change nothing.
-        pairs = [(k, self._read_pair(k, i, old)) for k in KINDS for i in self._private_ids(k)]
+        pairs = [self._read_pair(kind, i, old) for i in self._private_ids(kind)]
         secret_path = self.directory / SECRETS_FILE
-        values = read_secret_file(secret_path, old)
-        for kind, kp in pairs:
+        values = None
+        if kind == SECRETS_KIND and secret_path.exists():
+            values = read_secret_file(secret_path, old)
+        if not pairs and values is None:
+            raise KeyFileError(f"{self._dir(kind)}: no private {kind} key here")
+        for kp in pairs:
             path = self._dir(kind) / f"{kp.key_id}.key"
             created = read_header(path).get("created_at")
             write_private_key(path, kp, kind, new, scrypt_n=self.scrypt_n, created_at=created)
-        created = read_header(secret_path).get("created_at")
-        write_secret_file(secret_path, values, new, scrypt_n=self.scrypt_n, created_at=created)
+        if values is not None:
+            created = read_header(secret_path).get("created_at")
+            write_secret_file(secret_path, values, new, scrypt_n=self.scrypt_n, created_at=created)
 
     def _private_ids(self, kind: KeyKind) -> list[str]:
         return [i for i in self.key_ids(kind) if (self._dir(kind) / f"{i}.key").exists()]

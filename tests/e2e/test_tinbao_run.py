@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 
 from sandbox.server import start_sandbox
+from tests.integration.test_officers_cli import tinbao as tinbao_cli
 from tests.support.botenv import random_token
+
+PASSPHRASE = "a real passphrase for this test"
 
 
 def _free_port() -> int:
@@ -58,8 +61,8 @@ class RunningTinbao:
             return await self.process.wait()
 
 
-async def start_tinbao(data_dir: Path, **env: str) -> RunningTinbao:
-    """Start `tinbao run` with a clean TINBAO_* environment plus `env`."""
+async def start_tinbao(data_dir: Path, command: str = "run", **env: str) -> RunningTinbao:
+    """Start `tinbao <command>` with a clean TINBAO_* environment plus `env`."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("TINBAO_")}
     environment |= {
         "TINBAO_DATA_DIR": str(data_dir),
@@ -71,7 +74,7 @@ async def start_tinbao(data_dir: Path, **env: str) -> RunningTinbao:
         sys.executable,
         "-m",
         "bot",
-        "run",
+        command,
         env=environment,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -91,14 +94,17 @@ async def test_run_against_an_external_bot_api_answers_start(
     tmp_path: Path, external_api: tuple[str, object]
 ) -> None:
     token, box = external_api
+    init = tinbao_cli(["keys", "init"], tmp_path, TINBAO_KEY_PASSPHRASE=PASSPHRASE)
+    assert init.returncode == 0, init.stderr
     tinbao = await start_tinbao(
         tmp_path,
         TINBAO_BOT_TOKEN=token,
         TINBAO_TELEGRAM_API_URL=box.api_base_url,  # type: ignore[attr-defined]
-        TINBAO_KEY_PASSPHRASE="a real passphrase for this test",
+        TINBAO_KEY_PASSPHRASE=PASSPHRASE,
     )
     try:
         await tinbao.wait_for_line(r"Bot: polling")
+        assert not any("Created encryption keys" in line for line in tinbao.lines)
         resident = box.resident("Hùng", "vi")  # type: ignore[attr-defined]
         await resident.send("/start")
         menu = await resident.expect("Xin chào", timeout=20)
@@ -116,6 +122,8 @@ async def test_run_with_a_token_but_no_passphrase_stops_with_one_line(
     tmp_path: Path, external_api: tuple[str, object]
 ) -> None:
     token, box = external_api
+    init = tinbao_cli(["keys", "init"], tmp_path, TINBAO_KEY_PASSPHRASE=PASSPHRASE)
+    assert init.returncode == 0, init.stderr
     tinbao = await start_tinbao(
         tmp_path,
         TINBAO_BOT_TOKEN=token,
@@ -125,6 +133,30 @@ async def test_run_with_a_token_but_no_passphrase_stops_with_one_line(
     assert code == 2
     assert tinbao.lines[-1].startswith("tinbao: configuration: TINBAO_KEY_PASSPHRASE")
     assert not any("Traceback" in line for line in tinbao.lines)
+
+
+@pytest.mark.parametrize("command", ["run", "bot"])
+async def test_a_host_without_keys_stops_and_creates_none(
+    tmp_path: Path, external_api: tuple[str, object], command: str
+) -> None:
+    # Keys made here by accident would seal tips to a console key whose private half
+    # sits on the bot host: only `tinbao keys init` / `keys export-bot` provide keys.
+    token, box = external_api
+    tinbao = await start_tinbao(
+        tmp_path,
+        command,
+        TINBAO_BOT_TOKEN=token,
+        TINBAO_TELEGRAM_API_URL=box.api_base_url,  # type: ignore[attr-defined]
+        TINBAO_KEY_PASSPHRASE=PASSPHRASE,
+    )
+    code = await tinbao.stop(interrupt=False)
+    assert code == 2
+    last = tinbao.lines[-1]
+    assert last.startswith(f"tinbao: configuration: TINBAO_DATA_DIR: no keys in {tmp_path}")
+    assert "`tinbao keys init`" in last and "`tinbao keys export-bot DIR`" in last
+    assert not any("Traceback" in line for line in tinbao.lines)
+    assert not (tmp_path / "keys").exists()
+    assert not (tmp_path / "DEMO-PASSPHRASE.txt").exists()
 
 
 async def test_demo_mode_prints_urls_and_login_and_the_bot_answers(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
+from bot.cli import build_parser
 from storage import officers
 from storage.core import Core
 
@@ -34,23 +36,46 @@ def tinbao(
     )
 
 
+def _command_paths(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> set[tuple[str, ...]]:
+    """Every command and sub-command the parser knows."""
+    found = {path}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found |= _command_paths(sub, (*path, name))
+    return found
+
+
 def test_every_command_has_help(tmp_path: Path) -> None:
-    for command in (
+    commands = (
         [],
         ["run"],
         ["sandbox"],
         ["bot"],
         ["console"],
         ["db", "upgrade"],
+        ["db"],
+        ["keys"],
         ["keys", "init"],
         ["keys", "rotate"],
         ["keys", "retire"],
+        ["keys", "export-bot"],
+        ["keys", "passphrase"],
+        ["user"],
         ["user", "add"],
         ["user", "list"],
         ["user", "disable"],
         ["user", "token"],
+        ["unit"],
         ["unit", "import"],
-    ):
+        ["purge"],
+        ["backup"],
+    )
+    # A new command must be added here too.
+    assert {tuple(c) for c in commands} == _command_paths(build_parser())
+    for command in commands:
         result = tinbao([*command, "--help"], tmp_path)
         assert result.returncode == 0, result.stderr
         assert "usage: tinbao" in result.stdout
