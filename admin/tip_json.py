@@ -49,7 +49,15 @@ TIP_LIST_SCHEMA = _object(
     }
 )
 ATTACHMENT_SCHEMA = _object(
-    {"id": STRING, "kind": STRING, "mime_type": STRING, "size": INTEGER, "url": STRING}
+    {
+        "id": STRING,
+        "kind": STRING,
+        "mime_type": STRING,
+        "size": INTEGER,
+        "url": STRING,
+        # Not cleanable (a video…): the tipster, warned, chose to send it with its metadata.
+        "sent_as_is": BOOLEAN,
+    }
 )
 MESSAGE_SCHEMA = _object(
     {
@@ -136,6 +144,7 @@ def _attachment(ref: str, a: triage.AttachmentInfo) -> dict[str, Any]:
         "mime_type": a.mime_type,
         "size": a.size,
         "url": f"/api/v1/tips/{ref}/attachments/{a.id}",
+        "sent_as_is": a.sent_as_is,
     }
 
 

@@ -173,7 +173,7 @@ async def installation(database_url: str | None) -> AsyncIterator[Core]:
         settings = Settings(
             data_dir=Path(directory), key_passphrase=PASSPHRASE, database_url=database_url or ""
         )
-        core = await open_core(settings, "all", say=lambda _line: None)
+        core = await open_core(settings, "all", demo=True, say=lambda _line: None)
         try:
             await ensure_demo_content(settings, core.db)
             yield core

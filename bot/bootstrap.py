@@ -6,14 +6,14 @@ import asyncio
 import os
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from bot.config import ConfigError, Settings
 from storage import migrate, officers, units
 from storage.core import Core, Vault
-from storage.crypto import KeyFileError, KeyStore
+from storage.crypto import KeyFileError, KeyKind, KeyStore
 from storage.db import Database
 from storage.settings import CoreSettings, ForumLimits, TipLimits
 
@@ -44,6 +44,7 @@ def core_settings(settings: Settings) -> CoreSettings:
             receipt_attempts_per_hour=settings.receipt_attempts_per_hour,
             attachments_per_tip=settings.attachments_per_tip,
             draft_minutes=settings.draft_minutes,
+            follow_ups_per_hour=settings.follow_ups_per_hour,
         ),
         forum=ForumLimits(
             questions_per_hour=settings.forum_questions_per_hour,
@@ -71,13 +72,53 @@ def _write_private_text(path: Path, text: str) -> None:
         handle.write(text)
 
 
-def resolve_passphrase(settings: Settings, *, demo: bool) -> str:
-    """The key passphrase: from the settings, or in demo mode one generated and kept aside."""
-    if settings.key_passphrase:
-        return settings.key_passphrase
+@dataclass(frozen=True)
+class Passphrases:
+    """The passphrases a process was given: the bot's, and the console key's."""
+
+    bot: str = field(default="", repr=False)
+    console: str = field(default="", repr=False)
+
+
+def needs(role: Role) -> tuple[tuple[KeyKind, ...], bool]:
+    """Which private key kinds a role unlocks, and whether it reads the install secrets."""
+    private: dict[Role, tuple[KeyKind, ...]] = {
+        "bot": ("relay",),
+        "console": ("console",),
+        "all": ("console", "relay"),
+        "none": (),
+    }
+    return private[role], role in ("bot", "all")
+
+
+def resolve_passphrases(settings: Settings, role: Role, *, demo: bool) -> Passphrases:
+    """The passphrases this role needs: from the settings, or in demo mode one generated."""
+    private, with_secrets = needs(role)
+    bot_needed = "relay" in private or with_secrets
+    console_needed = "console" in private
+    if demo and not settings.key_passphrase:
+        # One generated passphrase, kept in the data dir, for everything but a console
+        # passphrase given explicitly.
+        shared = _demo_passphrase(settings)
+        return Passphrases(bot=shared, console=settings.console_key_passphrase or shared)
+    if bot_needed and not settings.key_passphrase:
+        raise ConfigError(
+            "TINBAO_KEY_PASSPHRASE: required to unlock the bot's keys (relay key, install"
+            " secrets) outside demo mode"
+        )
+    if console_needed and not settings.console_passphrase:
+        raise ConfigError(
+            "TINBAO_CONSOLE_KEY_PASSPHRASE: required to unlock the console key outside demo"
+            " mode (or TINBAO_KEY_PASSPHRASE when one passphrase protects every key)"
+        )
+    return Passphrases(
+        bot=settings.key_passphrase if bot_needed else "",
+        console=settings.console_passphrase if console_needed else "",
+    )
+
+
+def _demo_passphrase(settings: Settings) -> str:
     demo_file = settings.data_dir / DEMO_PASSPHRASE_FILE
-    if not demo:
-        raise ConfigError("TINBAO_KEY_PASSPHRASE: required to unlock the keys outside demo mode")
     if demo_file.exists():
         return demo_file.read_text(encoding="utf-8").strip()
     if key_store(settings).exists():
@@ -87,30 +128,70 @@ def resolve_passphrase(settings: Settings, *, demo: bool) -> str:
     return passphrase
 
 
-def ensure_keys(settings: Settings, passphrase: str) -> bool:
-    """Create the key store on first run; True when it was created now."""
+def ensure_keys(settings: Settings, passphrases: Passphrases) -> bool:
+    """Create the key store on first run (demo mode only); True when it was created now."""
     store = key_store(settings)
     if store.exists():
         return False
-    store.initialize(passphrase)
+    store.initialize(passphrases.bot, console_passphrase=passphrases.console or None)
     return True
 
 
-def load_vault(settings: Settings, passphrase: str, role: Role) -> Vault:
-    """Public keys and secrets, plus the private rings this role may hold."""
+def check_key_files(settings: Settings, role: Role) -> None:
+    """Stop with one line when this host lacks a key file the role needs; never create one."""
     store = key_store(settings)
+    private, with_secrets = needs(role)
     try:
-        return Vault(
+        absent = store.missing(private=private, secrets=with_secrets)
+    except KeyFileError as exc:
+        raise ConfigError(f"TINBAO_DATA_DIR: {exc}") from None
+    if not absent:
+        return
+    what = "no keys" if not store.exists() else f"missing {', '.join(absent)}"
+    if role == "bot":
+        fix = (
+            "a bot host needs the relay key, the install secrets and the console's public"
+            " key: on the console host run `tinbao keys export-bot DIR` and copy DIR into"
+            " this host's TINBAO_DATA_DIR (bot and console on one host: `tinbao keys init`)"
+        )
+    elif not store.exists():
+        fix = (
+            "run `tinbao keys init` on the console host (a host that runs only the bot gets"
+            " its keys from `tinbao keys export-bot DIR` there)"
+        )
+    else:
+        fix = (
+            "the console runs where `tinbao keys init` ran, or from a backup of its keys;"
+            " `tinbao keys export-bot DIR` gives a bot host no console private key"
+        )
+    raise ConfigError(f"TINBAO_DATA_DIR: {what} in {store.directory}; {fix}")
+
+
+def load_vault(settings: Settings, passphrases: Passphrases, role: Role) -> Vault:
+    """Public keys, plus the private rings and secrets this role may hold, nothing more."""
+    store = key_store(settings)
+    private, with_secrets = needs(role)
+    try:
+        vault = Vault(
             console_public=store.public_key("console"),
             relay_public=store.public_key("relay"),
-            secrets=store.secrets(passphrase),
-            console_ring=store.unlock("console", passphrase)
-            if role in ("console", "all")
-            else None,
-            relay_ring=store.unlock("relay", passphrase) if role in ("bot", "all") else None,
         )
     except KeyFileError as exc:
-        raise ConfigError(f"TINBAO_KEY_PASSPHRASE: cannot unlock the keys ({exc})") from None
+        raise ConfigError(f"TINBAO_DATA_DIR: cannot read the public keys ({exc})") from None
+    try:
+        if with_secrets:
+            vault.secrets = store.secrets(passphrases.bot)
+        if "relay" in private:
+            vault.relay_ring = store.unlock("relay", passphrases.bot)
+    except KeyFileError as exc:
+        raise ConfigError(f"TINBAO_KEY_PASSPHRASE: cannot unlock the bot's keys ({exc})") from None
+    if "console" in private:
+        try:
+            vault.console_ring = store.unlock("console", passphrases.console)
+        except KeyFileError as exc:
+            name = settings.console_passphrase_name
+            raise ConfigError(f"{name}: cannot unlock the console key ({exc})") from None
+    return vault
 
 
 async def ensure_demo_content(settings: Settings, db: Database) -> DemoLogin | None:
@@ -145,19 +226,26 @@ async def open_core(
     demo: bool = False,
     say: Callable[[str], None] = print,
 ) -> Core:
-    """Everything a process needs before it serves: run migrations, unlock keys, build the core."""
+    """Everything a process needs before it serves: run migrations, unlock keys, build the core.
+
+    Keys are created here only in demo mode; anywhere else a missing key file stops
+    start-up with the command that provides it (`tinbao keys init` / `keys export-bot`).
+    """
     ensure_data_dir(settings)
-    passphrase = resolve_passphrase(settings, demo=demo)
-    if await asyncio.to_thread(ensure_keys, settings, passphrase):
-        say(f"Created encryption keys in {settings.data_dir / 'keys'}.")
-        if demo:
+    if demo:
+        passphrases = resolve_passphrases(settings, "all", demo=True)
+        if await asyncio.to_thread(ensure_keys, settings, passphrases):
+            say(f"Created encryption keys in {settings.data_dir / 'keys'}.")
             kept = settings.data_dir / DEMO_PASSPHRASE_FILE
-            say(
-                f"Demo key passphrase: {passphrase} (kept in {kept}; for real use set"
-                " TINBAO_KEY_PASSPHRASE and create fresh keys)."
-            )
+            if not settings.key_passphrase:  # generated: say where it is kept
+                say(
+                    f"Demo key passphrase: {passphrases.bot} (kept in {kept}; for real use set"
+                    " TINBAO_KEY_PASSPHRASE and create fresh keys with `tinbao keys init`)."
+                )
+    check_key_files(settings, role)
+    passphrases = resolve_passphrases(settings, role, demo=demo)
     await migrate.upgrade(settings.resolved_database_url)
-    vault = await asyncio.to_thread(load_vault, settings, passphrase, role)
+    vault = await asyncio.to_thread(load_vault, settings, passphrases, role)
     return Core(
         db=Database(settings.resolved_database_url), vault=vault, settings=core_settings(settings)
     )

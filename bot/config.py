@@ -100,6 +100,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "receipt_attempts_per_hour": _positive,
     "attachments_per_tip": _positive,
     "draft_minutes": _positive,
+    "follow_ups_per_hour": _positive,
     "forum_questions_per_hour": _positive,
     "forum_reports_to_hide": _positive,
     "retention_days": _positive,
@@ -126,13 +127,18 @@ class Settings:
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = 8081
     public_url: str = ""
+    # Protects the bot's material: the relay key and the install secrets.
     key_passphrase: str = field(default="", repr=False)
+    # Protects the console key, which opens tips; unset, the key passphrase is used.
+    console_key_passphrase: str = field(default="", repr=False)
     default_language: str = "vi"
     tips_per_hour: int = 3
     tips_per_day: int = 10
     receipt_attempts_per_hour: int = 10
     attachments_per_tip: int = 10
     draft_minutes: int = 30
+    follow_ups_per_hour: int = 10
+    metrics_token: str = field(default="", repr=False)
     forum_questions_per_hour: int = 5
     forum_reports_to_hide: int = 3
     retention_days: int = 365
@@ -151,6 +157,18 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'tinbao.sqlite3').resolve()}"
+
+    @property
+    def console_passphrase(self) -> str:
+        """The console key's passphrase: its own, or on a single host the key passphrase."""
+        return self.console_key_passphrase or self.key_passphrase
+
+    @property
+    def console_passphrase_name(self) -> str:
+        """The variable the console passphrase came from, for error messages."""
+        if self.console_key_passphrase or not self.key_passphrase:
+            return "TINBAO_CONSOLE_KEY_PASSPHRASE"
+        return "TINBAO_KEY_PASSPHRASE"
 
     @property
     def file_api_url(self) -> str:

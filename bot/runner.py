@@ -51,6 +51,7 @@ def console_settings(settings: Settings) -> ConsoleSettings:
         session_minutes=settings.session_minutes,
         secure_cookies=settings.console_url.startswith("https://"),
         default_language=settings.default_language,
+        metrics_token=settings.metrics_token,
     )
 
 

@@ -2,8 +2,11 @@
 
 The draft lives in `user_data` (memory only) and is dropped on Cancel, /cancel, /start, a
 timeout or once sent. The question is sealed to the console key by the use case; the
-optional reply route (this chat, sealed to the bot's relay key) is on by default, with a
-plain explanation, so the resident is told when the question is answered or declined.
+optional reply route (this chat, sealed to the bot's relay key) is on by default for
+questions and opinions, so the resident is told when it is answered or declined. For a
+complaint about an officer's conduct it is off by default: the relay key lives on the
+police-run bot host, and a complaint should be linked to nobody unless the resident
+chooses it; the confirm screen says plainly what each choice means.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from handlers import common, forum_views
-from handlers.context import Context, TinbaoApp, core_of, language_of
+from handlers.context import Context, TinbaoApp, core_of, language_of, private_only
 from handlers.forum_views import button
 from handlers.i18n import Language, plain, t
 from handlers.menu import back_cancel_row, main_menu
@@ -124,6 +127,11 @@ async def _ask_name(update: Update, language: Language, draft: Draft) -> str:
     return NAME
 
 
+def _for_kind(key: str, draft: Draft) -> str:
+    """The complaint's own wording of a text about hearing back, where it has one."""
+    return f"{key}.complaint" if draft.kind == "complaint" else key
+
+
 async def _confirm(update: Update, language: Language, draft: Draft) -> str:
     text = t(
         language,
@@ -132,7 +140,8 @@ async def _confirm(update: Update, language: Language, draft: Draft) -> str:
         asker=draft.name or plain(language, "forum.anonymous"),
         text=draft.text,
     )
-    text += "\n\n" + t(language, "forum.ask.notify_on" if draft.notify else "forum.ask.notify_off")
+    notify = "forum.ask.notify_on" if draft.notify else "forum.ask.notify_off"
+    text += "\n\n" + t(language, _for_kind(notify, draft))
     toggle = "off" if draft.notify else "on"
     rows = [
         [button(language, f"forum.button.notify_{toggle}", f"forum:notify:{toggle}")],
@@ -143,6 +152,7 @@ async def _confirm(update: Update, language: Language, draft: Draft) -> str:
     return CONFIRM
 
 
+@private_only
 async def start(update: Update, context: Context) -> str | int:
     """The "ask a question" button of an open session."""
     language = await language_of(update, context)
@@ -179,6 +189,7 @@ async def choose_kind(update: Update, context: Context) -> str | int:
         return await _lost(update, context)
     assert update.callback_query is not None and update.callback_query.data is not None
     draft.kind = update.callback_query.data.split(":")[2]
+    draft.notify = draft.kind != "complaint"
     return await _ask_text(update, await language_of(update, context), draft)
 
 
@@ -270,7 +281,8 @@ async def send(update: Update, context: Context) -> int:
         return END
     _drop(context)
     text = t(language, "forum.ask.sent", police=asked.session.police[language])
-    text += "\n\n" + t(language, "forum.ask.sent_notify" if route else "forum.ask.sent_no_notify")
+    sent = "forum.ask.sent_notify" if route else "forum.ask.sent_no_notify"
+    text += "\n\n" + t(language, _for_kind(sent, draft))
     await _prompt(update, text, _back(language, draft))
     return END
 

@@ -13,7 +13,7 @@ from telegram.ext import ChatMemberHandler, CommandHandler, MessageHandler, filt
 
 from handlers.context import Context, TinbaoApp, core_of, language_of
 from handlers.i18n import t
-from storage import groups, residents, subscriptions, units
+from storage import groups, subscriptions, units
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +79,8 @@ async def register_code(update: Update, context: Context) -> None:
         await message.reply_html(t(language, "groups.code_admins_only"))
         return
     core = core_of(context)
-    allowed = await residents.take(
-        core, chat.id, "group_code", limit=CODE_ATTEMPTS_PER_HOUR, window_seconds=3600
+    allowed = core.limits.take(
+        chat.id, "group_code", limit=CODE_ATTEMPTS_PER_HOUR, window_seconds=3600
     )
     if not allowed:
         await message.reply_html(t(language, "groups.code_too_many"))

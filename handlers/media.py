@@ -1,14 +1,16 @@
-"""Files a resident sends: what Telegram says about them, the download, the clean copy."""
+"""Files a resident sends: what Telegram says about them, the download, the clean copy,
+and the question asked before a file that cannot be cleaned is sent as it is."""
 
 from __future__ import annotations
 
 import asyncio
 import mimetypes
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from telegram import Bot, Message
+from telegram import Bot, InlineKeyboardButton, Message
 from telegram.error import BadRequest
 
+from handlers.i18n import Language, plain, t
 from storage.media import MAX_DOWNLOAD_BYTES, MediaRefused, check_declared, prepare_attachment
 from storage.tips import NewAttachment
 
@@ -56,8 +58,8 @@ def precheck(incoming: Incoming) -> None:
     check_declared(incoming.mime_type, incoming.size)
 
 
-async def fetch(bot: Bot, incoming: Incoming, number: int) -> NewAttachment:
-    """Download a file through the Bot API and return its clean copy (raises MediaRefused)."""
+async def download(bot: Bot, incoming: Incoming) -> bytes:
+    """Download a file through the Bot API, refusing what is too big (raises MediaRefused)."""
     precheck(incoming)
     try:
         telegram_file = await bot.get_file(incoming.file_id)
@@ -70,7 +72,54 @@ async def fetch(bot: Bot, incoming: Incoming, number: int) -> NewAttachment:
     data = bytes(await telegram_file.download_as_bytearray())
     if len(data) > MAX_DOWNLOAD_BYTES:
         raise MediaRefused("size")
-    # Decoding and re-encoding a picture takes milliseconds of CPU: keep it off the loop.
+    return data
+
+
+async def prepare(
+    incoming: Incoming, data: bytes, number: int, *, send_as_is: bool = False
+) -> NewAttachment:
+    """The clean copy (MediaRefused; NotCleanable unless the resident chose `send_as_is`)."""
+    # Decoding and rewriting a picture or a PDF takes CPU: keep it off the loop.
     return await asyncio.to_thread(
-        prepare_attachment, incoming.kind, incoming.mime_type, data, number
+        prepare_attachment,
+        incoming.kind,
+        incoming.mime_type,
+        data,
+        number,
+        send_as_is=send_as_is,
     )
+
+
+@dataclass
+class Pending:
+    """A downloaded file that cannot be cleaned, held in memory until the resident decides."""
+
+    incoming: Incoming
+    data: bytes = field(repr=False)
+    # What it would be stored as ("video", "audio"…), for the question.
+    kind: str
+    # Names the question's buttons, so an old button cannot answer for another file.
+    number: int
+
+
+def consent_text(language: Language, pending: Pending) -> str:
+    """'This video may tell where it was recorded and on what phone: send as it is?'"""
+    return t(language, "tip.as_is.ask", file=plain(language, f"tip.file.{pending.kind}"))
+
+
+def consent_buttons(
+    language: Language, prefix: str, number: int
+) -> list[list[InlineKeyboardButton]]:
+    """Send as it is, or drop: `<prefix>:<number>:send|drop`."""
+    return [
+        [
+            InlineKeyboardButton(
+                plain(language, "tip.as_is.send"), callback_data=f"{prefix}:{number}:send"
+            )
+        ],
+        [
+            InlineKeyboardButton(
+                plain(language, "tip.as_is.drop"), callback_data=f"{prefix}:{number}:drop"
+            )
+        ],
+    ]

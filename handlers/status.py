@@ -1,15 +1,18 @@
 """/status: come back with the receipt — status in plain words, officer replies, add more.
 
 The receipt the resident types is deleted from the chat at once; attempts are counted
-per resident under a rotating pseudonym. The unlocked tip stays in memory for the
-session only. The flow runs inside the resident conversation built by handlers.tip.
+per resident in the bot's memory only (storage.limits). The unlocked tip stays in memory
+for the session only. Additions keep to the tip's file cap and an hourly limit per
+resident; a file that cannot be cleaned is added only once the resident chooses to send
+it as it is. The flow runs inside the resident conversation built by handlers.tip.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup
@@ -24,7 +27,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.context import Context, TinbaoApp, core_of, language_of
+from handlers.context import Context, TinbaoApp, core_of, language_of, private_only
 from handlers.flow import (
     SESSION_KEY,
     Trail,
@@ -37,10 +40,17 @@ from handlers.flow import (
     show,
 )
 from handlers.i18n import Language, plain, t
-from handlers.media import fetch, incoming_file
+from handlers.media import (
+    Pending,
+    consent_buttons,
+    consent_text,
+    download,
+    incoming_file,
+    prepare,
+)
 from handlers.menu import back_cancel_row, main_menu
-from storage import tips
-from storage.media import MediaRefused
+from storage import tip_limits, tips
+from storage.media import MediaRefused, NotCleanable
 from storage.tips import MAX_TEXT, NewAttachment, TipsterAccess, TipsterView
 
 COMMANDS = ("status",)
@@ -79,6 +89,11 @@ class Session:
     ref: str = ""
     files_status_id: int | None = None
     files_added: int = 0
+    # Files the tip carries already (one tip carries at most `attachments_per_tip`).
+    attachments: int = 0
+    # Files that cannot be cleaned, waiting for "send as it is" or "drop", oldest first.
+    pending: list[Pending] = field(default_factory=list, repr=False)
+    pending_seq: int = 0
 
 
 def session_of(context: Context) -> Session | None:
@@ -153,6 +168,7 @@ def render_view(language: Language, view: TipsterView) -> str:
 # ---- entry and the receipt --------------------------------------------------------------
 
 
+@private_only
 async def start_status(update: Update, context: Context) -> str:
     """/status or the menu button: ask for the receipt."""
     language = await language_of(update, context)
@@ -191,7 +207,7 @@ async def take_receipt(update: Update, context: Context) -> str | int:
         session.trail.note(update)
     core = core_of(context)
     again = InlineKeyboardMarkup([back_cancel_row(language, "status:back")])
-    refusal = await tips.claim_receipt_attempt(core, user.id)
+    refusal = tip_limits.claim_receipt_attempt(core, user.id)
     if refusal is not None:
         minutes = max(1, round(refusal.retry_after_seconds / 60))
         await send(context, session.trail, t(language, "status.throttled", minutes=minutes), again)
@@ -201,7 +217,7 @@ async def take_receipt(update: Update, context: Context) -> str | int:
     if access is None or view is None:
         await send(context, session.trail, t(language, "status.not_found"), again)
         return RECEIPT
-    session.access, session.ref = access, view.ref
+    session.access, session.ref, session.attachments = access, view.ref, view.attachments
     await send(context, session.trail, render_view(language, view), _view_buttons(language))
     return VIEW
 
@@ -214,6 +230,7 @@ async def _show_view(update: Update, context: Context, session: Session, *, new:
         end_flows(context)
         await send(context, session.trail, t(language, "status.gone"), main_menu(language))
         return END
+    session.attachments = view.attachments
     text, markup = render_view(language, view), _view_buttons(language)
     if new:
         await send(context, session.trail, text, markup)
@@ -222,10 +239,10 @@ async def _show_view(update: Update, context: Context, session: Session, *, new:
     return VIEW
 
 
-async def _answer(update: Update, text: str | None = None) -> None:
+async def _answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
     if update.callback_query is not None:
         with contextlib.suppress(TelegramError):
-            await update.callback_query.answer(text)
+            await update.callback_query.answer(text, show_alert=alert)
 
 
 async def refresh(update: Update, context: Context) -> str | int:
@@ -285,11 +302,33 @@ async def receipt_not_text(update: Update, context: Context) -> str:
 # ---- adding information -----------------------------------------------------------------
 
 
+def _minutes(refusal: tip_limits.Refusal) -> int:
+    return max(1, round(refusal.retry_after_seconds / 60))
+
+
+async def _may_add(update: Update, context: Context, session: Session, *, files: bool) -> bool:
+    """Say at once (a pop-up) when the follow-up limit or the tip's file cap is reached."""
+    language = await language_of(update, context)
+    core, user = core_of(context), update.effective_user
+    refusal = tip_limits.follow_up_refusal(core, user.id) if user is not None else None
+    cap = core.settings.limits.attachments_per_tip
+    if refusal is not None:
+        text = plain(language, "status.follow_up_limit", minutes=_minutes(refusal))
+    elif files and session.attachments >= cap:
+        text = plain(language, "status.files_full", maximum=cap)
+    else:
+        return True
+    await _answer(update, text, alert=True)
+    return False
+
+
 async def ask_text(update: Update, context: Context) -> str | int:
     """'Add information': ask for one message of text."""
     session = session_of(context)
     if session is None or session.access is None:
         return END
+    if not await _may_add(update, context, session, files=False):
+        return VIEW
     language = await language_of(update, context)
     await _answer(update)
     markup = InlineKeyboardMarkup([back_cancel_row(language, "status:back")])
@@ -302,18 +341,25 @@ async def ask_text(update: Update, context: Context) -> str | int:
 async def take_text(update: Update, context: Context) -> str | int:
     """The added information: sealed to the console key like the tip."""
     session = session_of(context)
-    message = update.effective_message
+    message, user = update.effective_message, update.effective_user
     if session is None or session.access is None or message is None or message.text is None:
         return END
     language = await language_of(update, context)
     session.trail.note(update)
     text = message.text.strip()
+    markup = InlineKeyboardMarkup([back_cancel_row(language, "status:back")])
     if len(text) > MAX_TEXT or len(text) < 2:
         key = "status.add_too_long" if len(text) > MAX_TEXT else "status.add_too_short"
-        markup = InlineKeyboardMarkup([back_cancel_row(language, "status:back")])
         await send(context, session.trail, t(language, key, maximum=MAX_TEXT), markup)
         return ADD_TEXT
-    await tips.add_follow_up(core_of(context), session.access, text)
+    try:
+        await tips.add_follow_up(
+            core_of(context), session.access, text, resident=user.id if user else None
+        )
+    except tip_limits.OverLimit as over:
+        reply = t(language, "status.follow_up_limit", minutes=_minutes(over.refusal))
+        await send(context, session.trail, reply, markup)
+        return ADD_TEXT
     await send(context, session.trail, t(language, "status.added", ref=session.ref))
     return await _show_view(update, context, session, new=True)
 
@@ -323,30 +369,72 @@ async def ask_files(update: Update, context: Context) -> str | int:
     session = session_of(context)
     if session is None or session.access is None:
         return END
+    if not await _may_add(update, context, session, files=True):
+        return VIEW
     language = await language_of(update, context)
     await _answer(update)
-    session.files_added, session.files_status_id = 0, None
+    session.files_added, session.files_status_id, session.pending = 0, None, []
     await show(
-        update, context, session.trail, t(language, "status.files_ask"), _files_keyboard(language)
+        update,
+        context,
+        session.trail,
+        t(language, "status.files_ask"),
+        _files_keyboard(language, session),
     )
     return ADD_FILES
 
 
-def _files_keyboard(language: Language) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    plain(language, "status.files_done"), callback_data="status:done"
-                )
-            ],
-            back_cancel_row(language, "status:back"),
-        ]
-    )
+def _files_keyboard(language: Language, session: Session) -> InlineKeyboardMarkup:
+    back = back_cancel_row(language, "status:back")
+    if session.pending:
+        rows = consent_buttons(language, "status:asis", session.pending[0].number)
+        return InlineKeyboardMarkup([*rows, back])
+    done = InlineKeyboardButton(plain(language, "status.files_done"), callback_data="status:done")
+    return InlineKeyboardMarkup([[done], back])
+
+
+def _files_text(language: Language, session: Session) -> str:
+    if session.pending:
+        return consent_text(language, session.pending[0])
+    return t(language, "status.file_added", count=session.files_added, ref=session.ref)
+
+
+async def _files_message(
+    context: Context, session: Session, language: Language, *, reply_to: int | None = None
+) -> None:
+    """Update the files message in place, or send a new one (under `reply_to`)."""
+    text, markup = _files_text(language, session), _files_keyboard(language, session)
+    if session.files_status_id is None or not await edit(
+        context, session.trail, session.files_status_id, text, markup
+    ):
+        sent = await send(context, session.trail, text, markup, reply_to=reply_to)
+        session.files_status_id = sent.message_id
+
+
+async def _store_file(
+    update: Update, context: Context, session: Session, attachment: NewAttachment
+) -> str | None:
+    """Add one file to the tip; the reason in words when it cannot be added."""
+    assert session.access is not None
+    language, user = await language_of(update, context), update.effective_user
+    # Follow-ups keep the cleaned copy only: nobody was asked about a photo's original.
+    cleaned = dataclasses.replace(attachment, original=None)
+    try:
+        await tips.add_follow_up(
+            core_of(context), session.access, "", [cleaned], resident=user.id if user else None
+        )
+    except tip_limits.OverLimit as over:
+        return t(language, "status.follow_up_limit", minutes=_minutes(over.refusal))
+    except tips.TooManyFiles:
+        cap = core_of(context).settings.limits.attachments_per_tip
+        return t(language, "status.files_full", maximum=cap)
+    session.files_added += 1
+    session.attachments += 1
+    return None
 
 
 async def take_file(update: Update, context: Context) -> str | int:
-    """A file for the tip: checked, cleaned and sealed right away."""
+    """A file for the tip: checked, cleaned and sealed right away (or asked about first)."""
     session = session_of(context)
     message = update.effective_message
     if session is None or session.access is None or message is None:
@@ -354,27 +442,63 @@ async def take_file(update: Update, context: Context) -> str | int:
     language = await language_of(update, context)
     session.trail.note(update)
     incoming = incoming_file(message)
+    cap = core_of(context).settings.limits.attachments_per_tip
+    if session.attachments + len(session.pending) >= cap:
+        reply = t(language, "status.files_full", maximum=cap)
+        await send(context, session.trail, reply, reply_to=message.message_id)
+        return ADD_FILES
+    if session.pending:  # one file held in memory at a time, until the resident answers
+        reply = t(language, "status.files_answer_first")
+        await send(context, session.trail, reply, reply_to=message.message_id)
+        return ADD_FILES
     try:
         if incoming is None:
             raise MediaRefused("type")
-        attachment = await fetch(context.bot, incoming, session.files_added + 1)
+        data = await download(context.bot, incoming)
+        attachment = await prepare(incoming, data, session.files_added + 1)
+    except NotCleanable as unclean:
+        assert incoming is not None
+        session.pending_seq += 1
+        session.pending.append(Pending(incoming, data, unclean.kind, session.pending_seq))
+        session.files_status_id = None  # asked right under the file, in a new message
+        await _files_message(context, session, language, reply_to=message.message_id)
+        return ADD_FILES
     except MediaRefused as refused:
         reply = t(language, f"tip.files.refused_{refused.reason}")
         await send(context, session.trail, reply, reply_to=message.message_id)
         return ADD_FILES
-    # Follow-ups keep the cleaned copy only: nobody was asked about the original.
-    cleaned = NewAttachment(
-        attachment.kind, attachment.mime_type, attachment.filename, attachment.data
-    )
-    await tips.add_follow_up(core_of(context), session.access, "", [cleaned])
-    session.files_added += 1
-    text = t(language, "status.file_added", count=session.files_added, ref=session.ref)
-    markup = _files_keyboard(language)
-    if session.files_status_id is None or not await edit(
-        context, session.trail, session.files_status_id, text, markup
-    ):
-        sent = await send(context, session.trail, text, markup)
-        session.files_status_id = sent.message_id
+    problem = await _store_file(update, context, session, attachment)
+    if problem is not None:
+        await send(context, session.trail, problem, reply_to=message.message_id)
+        return ADD_FILES
+    await _files_message(context, session, language)
+    return ADD_FILES
+
+
+async def choose_as_is(update: Update, context: Context) -> str | int:
+    """The answer about a file that cannot be cleaned: send it as it is, or drop it."""
+    session = session_of(context)
+    if session is None or session.access is None:
+        return END
+    language = await language_of(update, context)
+    assert update.callback_query is not None and update.callback_query.data is not None
+    _prefix, _action, number, choice = update.callback_query.data.split(":")
+    if not session.pending or session.pending[0].number != int(number):
+        await _answer(update, plain(language, "flow.stale_button"), alert=True)
+        return ADD_FILES
+    await _answer(update)
+    pending = session.pending.pop(0)
+    what = plain(language, f"tip.file.{pending.kind}")
+    note = t(language, "tip.as_is.dropped", file=what)
+    if choice == "send":
+        attachment = await prepare(
+            pending.incoming, pending.data, session.files_added + 1, send_as_is=True
+        )
+        problem = await _store_file(update, context, session, attachment)
+        note = problem or t(language, "tip.as_is.kept", file=what)
+    text = note + "\n\n" + _files_text(language, session)
+    await show(update, context, session.trail, text, _files_keyboard(language, session))
+    session.files_status_id = session.trail.prompt_id
     return ADD_FILES
 
 
@@ -394,7 +518,10 @@ async def files_other(update: Update, context: Context) -> str:
     if session is not None:
         session.trail.note(update)
         await send(
-            context, session.trail, t(language, "status.files_hint"), _files_keyboard(language)
+            context,
+            session.trail,
+            t(language, "status.files_hint"),
+            _files_keyboard(language, session),
         )
         session.files_status_id = None
     return ADD_FILES
@@ -450,6 +577,7 @@ def states() -> dict[object, list[BaseHandler[Update, Context, Any]]]:
         ],
         ADD_FILES: [
             MessageHandler(FILE_MESSAGES, take_file),
+            _cb(r"^status:asis:\d{1,4}:(send|drop)$", choose_as_is),
             _cb(r"^status:(back|done)$", back_to_view),
             MessageHandler(MESSAGE & ~filters.COMMAND, files_other),
         ],
@@ -459,4 +587,6 @@ def states() -> dict[object, list[BaseHandler[Update, Context, Any]]]:
 def register(application: TinbaoApp) -> None:
     """What answers outside the conversation (the flow itself is wired by handlers.tip)."""
     application.add_handler(CommandHandler("status", in_group, filters=~PRIVATE))
-    application.add_handler(_cb(r"^status:(add|file|refresh|close|back|done)$", button_outside))
+    application.add_handler(
+        _cb(r"^status:(add|file|refresh|close|back|done|asis:\d{1,4}:(send|drop))$", button_outside)
+    )

@@ -1,15 +1,17 @@
 """/tip: an anonymous tip-off, step by step, in a private chat (DESIGN §4).
 
-Category → description → where → files → (keep originals?) → contact choice → summary →
-confirm. The draft lives in `context.user_data` only; confirming seals and stores it in
-one transaction and shows the reference and the receipt once. The tip flow and the
-/status flow (handlers.status) share one conversation: a resident does one at a time.
+Category → description → where → files (one that cannot be cleaned is sent only when the
+resident chooses "as it is") → (keep originals?) → contact choice → summary → confirm.
+The draft lives in `context.user_data` only; confirming seals and stores it in one
+transaction and shows the reference and the receipt once. The tip flow and the /status
+flow (handlers.status) share one conversation: a resident does one at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import secrets
 import warnings
@@ -41,7 +43,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from handlers import common, status
-from handlers.context import CORE_KEY, Context, TinbaoApp, core_of, language_of
+from handlers.context import CORE_KEY, Context, TinbaoApp, core_of, language_of, private_only
 from handlers.flow import (
     DRAFT_KEY,
     SESSION_KEY,
@@ -55,12 +57,19 @@ from handlers.flow import (
     show,
 )
 from handlers.i18n import Language, plain, t
-from handlers.media import fetch, incoming_file
+from handlers.media import (
+    Pending,
+    consent_buttons,
+    consent_text,
+    download,
+    incoming_file,
+    prepare,
+)
 from handlers.menu import back_cancel_row, main_menu, paged
-from storage import tips, units
+from storage import tip_limits, tips, units
 from storage.core import Core
 from storage.crypto import normalize_receipt
-from storage.media import MediaRefused
+from storage.media import MediaRefused, NotCleanable
 from storage.models import Unit
 from storage.tips import CATEGORIES, MAX_TEXT, NewAttachment, ReplyRoute, TipContent
 
@@ -113,6 +122,9 @@ class Draft:
     latitude: float | None = field(default=None, repr=False)
     longitude: float | None = field(default=None, repr=False)
     attachments: list[NewAttachment] = field(default_factory=list, repr=False)
+    # Files that cannot be cleaned, waiting for "send as it is" or "drop", oldest first.
+    pending: list[Pending] = field(default_factory=list, repr=False)
+    pending_seq: int = 0
     files_status_id: int | None = None
     keep_originals: bool = False
     reply_route: bool | None = None
@@ -122,7 +134,8 @@ class Draft:
     @property
     def held_bytes(self) -> int:
         """Memory the draft's files take."""
-        return sum(len(a.data) + len(a.original or b"") for a in self.attachments)
+        held = sum(len(a.data) + len(a.original or b"") for a in self.attachments)
+        return held + sum(len(p.data) for p in self.pending)
 
     @property
     def has_originals(self) -> bool:
@@ -189,6 +202,7 @@ def callback_arg(update: Update, index: int) -> str:
 # ---- entry ------------------------------------------------------------------------------
 
 
+@private_only
 async def start_tip(update: Update, context: Context) -> str | int:
     """/tip or the menu button: say what stays anonymous, then ask the category."""
     language = await language_of(update, context)
@@ -197,7 +211,7 @@ async def start_tip(update: Update, context: Context) -> str | int:
     await answer(update)
     ended = end_flows(context)
     # Over a limit already: say so now, not after the resident wrote the whole tip.
-    refusal = await tips.submission_refusal(core_of(context), user.id)
+    refusal = tip_limits.submission_refusal(core_of(context), user.id)
     if refusal is not None:
         markup = ReplyKeyboardRemove() if ended.trail and ended.trail.reply_keyboard else None
         await context.bot.send_message(
@@ -527,10 +541,11 @@ async def take_address(update: Update, context: Context) -> str | int:
 
 
 def _files_keyboard(language: Language, draft: Draft) -> InlineKeyboardMarkup:
+    back = back_cancel_row(language, "tip:back")
+    if draft.pending:
+        return keyboard(*consent_buttons(language, "tip:asis", draft.pending[0].number), back)
     key = "tip.files.continue" if draft.attachments else "tip.files.none"
-    return keyboard(
-        [button(language, key, "tip:files:done")], back_cancel_row(language, "tip:back")
-    )
+    return keyboard([button(language, key, "tip:files:done")], back)
 
 
 def _files_list(language: Language, draft: Draft) -> str:
@@ -540,6 +555,9 @@ def _files_list(language: Language, draft: Draft) -> str:
 
 
 def _files_status(language: Language, draft: Draft, limit: int) -> str:
+    """What was received, or the question about a file that cannot be cleaned."""
+    if draft.pending:
+        return consent_text(language, draft.pending[0])
     return t(
         language,
         "tip.files.received",
@@ -554,10 +572,10 @@ async def ask_files(update: Update, context: Context, draft: Draft) -> str:
     language = await language_of(update, context)
     limit = core_of(context).settings.limits.attachments_per_tip
     text = t(language, "tip.files.ask", maximum=limit)
-    if draft.attachments:
+    if draft.attachments or draft.pending:
         text += "\n\n" + _files_status(language, draft, limit)
     await show(update, context, draft.trail, text, _files_keyboard(language, draft))
-    draft.files_status_id = draft.trail.prompt_id if draft.attachments else None
+    draft.files_status_id = draft.trail.prompt_id if draft.attachments or draft.pending else None
     return FILES
 
 
@@ -576,28 +594,80 @@ async def receive_file(update: Update, context: Context) -> str | int:
             context, draft.trail, t(language, "tip.files.refused_type"), reply_to=message.message_id
         )
         return FILES
-    if len(draft.attachments) >= limit:
+    if len(draft.attachments) + len(draft.pending) >= limit:
         reply = t(language, "tip.files.too_many", maximum=limit)
         await send(context, draft.trail, reply, reply_to=message.message_id)
         return FILES
     try:
-        attachment = await fetch(context.bot, incoming, len(draft.attachments) + 1)
+        data = await download(context.bot, incoming)
+        prepared: NewAttachment | Pending = await prepare(
+            incoming, data, len(draft.attachments) + 1
+        )
+    except NotCleanable as unclean:
+        # Held until the resident says: send it as it is, or drop it.
+        prepared = Pending(incoming, data, unclean.kind, draft.pending_seq + 1)
     except MediaRefused as refused:
         reply = t(language, f"tip.files.refused_{refused.reason}")
         await send(context, draft.trail, reply, reply_to=message.message_id)
         return FILES
-    if draft.held_bytes + len(attachment.data) + len(attachment.original or b"") > MAX_DRAFT_BYTES:
+    if isinstance(prepared, Pending):
+        size = len(prepared.data)
+    else:
+        size = len(prepared.data) + len(prepared.original or b"")
+    if draft.held_bytes + size > MAX_DRAFT_BYTES:
         reply = t(language, "tip.files.too_much", maximum=MAX_DRAFT_BYTES // (1024 * 1024))
         await send(context, draft.trail, reply, reply_to=message.message_id)
         return FILES
-    draft.attachments.append(attachment)
+    if isinstance(prepared, Pending):
+        draft.pending_seq = prepared.number
+        draft.pending.append(prepared)
+        if len(draft.pending) == 1:  # asked right under the file, in a new files message
+            draft.files_status_id = None
+        await _files_status_message(context, draft, language, reply_to=message.message_id)
+        return FILES
+    draft.attachments.append(prepared)
+    await _files_status_message(context, draft, language)
+    return FILES
+
+
+async def _files_status_message(
+    context: Context, draft: Draft, language: Language, *, reply_to: int | None = None
+) -> None:
+    """Update the files message in place, or send a new one (under `reply_to`)."""
+    limit = core_of(context).settings.limits.attachments_per_tip
     text = _files_status(language, draft, limit)
     markup = _files_keyboard(language, draft)
     if draft.files_status_id is None or not await edit(
         context, draft.trail, draft.files_status_id, text, markup
     ):
-        sent = await send(context, draft.trail, text, markup)
+        sent = await send(context, draft.trail, text, markup, reply_to=reply_to)
         draft.files_status_id = sent.message_id
+
+
+async def choose_as_is(update: Update, context: Context) -> str | int:
+    """The answer about a file that cannot be cleaned: send it as it is, or drop it."""
+    draft = draft_of(context)
+    if draft is None:
+        return await lost(update, context)
+    number, choice = int(callback_arg(update, 2)), callback_arg(update, 3)
+    if not draft.pending or draft.pending[0].number != number:
+        await stale_button(update, context)
+        return FILES
+    await answer(update)
+    language = await language_of(update, context)
+    pending = draft.pending.pop(0)
+    what = plain(language, f"tip.file.{pending.kind}")
+    note = t(language, "tip.as_is.dropped", file=what)
+    if choice == "send":
+        position = len(draft.attachments) + 1
+        draft.attachments.append(
+            await prepare(pending.incoming, pending.data, position, send_as_is=True)
+        )
+        note = t(language, "tip.as_is.kept", file=what)
+    limit = core_of(context).settings.limits.attachments_per_tip
+    text = note + "\n\n" + _files_status(language, draft, limit)
+    await show(update, context, draft.trail, text, _files_keyboard(language, draft))
+    draft.files_status_id = draft.trail.prompt_id
     return FILES
 
 
@@ -620,6 +690,9 @@ async def files_done(update: Update, context: Context) -> str | int:
     draft = draft_of(context)
     if draft is None:
         return await lost(update, context)
+    if draft.pending:  # an old Continue button: the question about a file comes first
+        await stale_button(update, context)
+        return FILES
     await answer(update)
     if draft.has_originals:
         return await ask_originals(update, context, draft)
@@ -733,6 +806,9 @@ async def summary_text(core: Core, language: Language, draft: Draft) -> str:
         files = _files_list(language, draft)
         if draft.keep_originals:
             files += " " + plain(language, "tip.summary.with_originals")
+        as_is = sum(1 for a in draft.attachments if a.as_is)
+        if as_is:
+            files += " " + plain(language, "tip.summary.as_is", count=as_is)
     else:
         files = plain(language, "tip.summary.no_files")
     contact = "tip.summary.contact_chat" if draft.reply_route else "tip.summary.contact_none"
@@ -802,7 +878,7 @@ async def confirm(update: Update, context: Context) -> str | int:
     outcome = await storing
     if not isinstance(outcome, tips.Submitted):
         _unsend(context, draft)
-        if isinstance(outcome, tips.Refusal):
+        if isinstance(outcome, tip_limits.Refusal):
             text = _limit_text(language, outcome) + "\n\n" + t(language, "tip.confirm.kept")
         else:
             text = t(language, "tip.confirm.failed")
@@ -824,7 +900,7 @@ async def confirm(update: Update, context: Context) -> str | int:
     return END
 
 
-def _limit_text(language: Language, refusal: tips.Refusal) -> str:
+def _limit_text(language: Language, refusal: tip_limits.Refusal) -> str:
     """'You have sent 3 tips this hour; try again in about 20 minutes; 113 if urgent.'"""
     key = "tip.limit_hour" if refusal.window_seconds <= 3600 else "tip.limit_day"
     minutes = max(1, round(refusal.retry_after_seconds / 60))
@@ -833,11 +909,11 @@ def _limit_text(language: Language, refusal: tips.Refusal) -> str:
 
 async def _store(
     core: Core, user_id: int, draft: Draft, language: Language
-) -> tips.Submitted | tips.Refusal | None:
+) -> tips.Submitted | tip_limits.Refusal | None:
     """Seal and store the tip, counted against the resident's limits; None on failure."""
     try:
         return await tips.submit_tip(core, resident=user_id, **_submission(draft, language))
-    except tips.OverLimit as over:
+    except tip_limits.OverLimit as over:
         return over.refusal
     except Exception:
         log.exception("storing a tip failed; the draft is kept for another try")
@@ -846,7 +922,7 @@ async def _store(
 
 def _submission(draft: Draft, language: Language) -> dict[str, Any]:
     attachments = [
-        a if draft.keep_originals else NewAttachment(a.kind, a.mime_type, a.filename, a.data)
+        a if draft.keep_originals else dataclasses.replace(a, original=None)
         for a in draft.attachments
     ]
     route = (
@@ -1123,7 +1199,7 @@ FILE_MESSAGES = MESSAGE & (
 # Every button the tip flow makes; anything else under "tip:" is forged or foreign.
 TIP_BUTTONS = (
     r"^tip:(cat:[a-z_]{1,20}|back|keep|place:(units|location|address|skip)|unit:\d{1,9}:\d{1,4}"
-    r"|pick:\d{1,9}|files:done|orig:(yes|no)|contact:(none|chat))$"
+    r"|pick:\d{1,9}|files:done|asis:\d{1,4}:(send|drop)|orig:(yes|no)|contact:(none|chat))$"
 )
 # The shape of a receipt (five groups of four, however separated): only such a message is
 # taken from whatever else the resident may be doing and deleted.
@@ -1165,6 +1241,7 @@ def tip_states() -> dict[object, list[BaseHandler[Update, Context, Any]]]:
         FILES: [
             MessageHandler(FILE_MESSAGES, receive_file),
             _cb(r"^tip:files:done$", files_done),
+            _cb(r"^tip:asis:\d{1,4}:(send|drop)$", choose_as_is),
             _cb(r"^tip:back$", files_back),
             MessageHandler(MESSAGE & ~filters.COMMAND, files_other),
         ],

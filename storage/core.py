@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from storage.crypto import InstallSecrets, KeyRing, PublicKey
 from storage.db import Database
+from storage.limits import ResidentLimits
 from storage.settings import CoreSettings
 
 
@@ -19,7 +20,9 @@ class Vault:
 
     console_public: PublicKey
     relay_public: PublicKey
-    secrets: InstallSecrets
+    # Only the bot unlocks these (pseudonym key, receipt salt): the console never needs
+    # them, so officers cannot turn a Telegram user id into a resident's pseudonym.
+    secrets: InstallSecrets | None = None
     # Only the console unlocks this: it opens tips.
     console_ring: KeyRing | None = None
     # Only the bot unlocks this: it opens reply routes and outbox payloads.
@@ -37,6 +40,12 @@ class Vault:
             raise KeyUnavailable("the relay key is not unlocked in this process")
         return self.relay_ring
 
+    def require_secrets(self) -> InstallSecrets:
+        """The install secrets, or a clear error in a process that does not serve residents."""
+        if self.secrets is None:
+            raise KeyUnavailable("the install secrets are not unlocked in this process")
+        return self.secrets
+
 
 @dataclass
 class Core:
@@ -45,3 +54,5 @@ class Core:
     db: Database
     vault: Vault
     settings: CoreSettings
+    # Per-resident abuse limits: in this process's memory only, never in the database.
+    limits: ResidentLimits = field(default_factory=ResidentLimits)

@@ -345,7 +345,9 @@ async def close_session(core: Core, moderator: Moderator, session_id: int) -> Su
         row.participants = summary.participants
         row.top_topics = json.dumps([list(pair) for pair in summary.top_topics])
         in_session = select(ForumQuestion.id).where(ForumQuestion.session_id == row.id)
-        await session.execute(delete(ForumVote).where(ForumVote.question_id.in_(in_session)))
+        # Votes and reports name residents by pseudonym; their totals stay on the questions.
+        for model in (ForumVote, ForumReport):
+            await session.execute(delete(model).where(model.question_id.in_(in_session)))
         await session.execute(
             update(ForumQuestion).where(ForumQuestion.session_id == row.id).values(asker_key=None)
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -33,6 +34,7 @@ from storage.forum import (
     load_session,
     session_info,
 )
+from storage.limits import Rule
 from storage.models import (
     QUESTION_KINDS,
     ForumAnswer,
@@ -346,11 +348,29 @@ async def ask(
         info = session_info(row, unit)
     if not info.accepting():
         raise ForumClosed("the session does not take questions now", "closed")
-    limit = core.settings.forum.questions_per_hour
-    if not await residents.take(
-        core, user_id, "forum_question", limit=limit, window_seconds=RATE_WINDOW
-    ):
-        raise RateLimited(f"at most {limit} questions an hour", "rate")
+    # Counted in memory only (storage.limits); given back when the question is not stored.
+    rule = Rule("forum_question", core.settings.forum.questions_per_hour, RATE_WINDOW)
+    moment = time.time()
+    if core.limits.take_all(user_id, [rule], now=moment) is not None:
+        raise RateLimited(f"at most {rule.limit} questions an hour", "rate")
+    try:
+        question_id = await _store_question(core, session_id, user_id, kind, text, name, route)
+    except BaseException:
+        core.limits.refund(user_id, [rule], now=moment)
+        raise
+    return Asked(question_id, info)
+
+
+async def _store_question(
+    core: Core,
+    session_id: int,
+    user_id: int,
+    kind: str,
+    text: str,
+    name: str | None,
+    route: ReplyRoute | None,
+) -> uuid.UUID:
+    """Seal and store one question of an open session; its id."""
     question_id = uuid.uuid4()
     console, relay = core.vault.console_public, core.vault.relay_public
     body = json.dumps({"text": text, "name": name}, ensure_ascii=False).encode()
@@ -393,7 +413,7 @@ async def ask(
                 "reply_route": route is not None,
             },
         )
-    return Asked(question_id, info)
+    return question_id
 
 
 async def _insert_once(

@@ -1,9 +1,12 @@
-"""Files from residents: which ones a tip may carry, and images cleaned of what they reveal.
+"""Files from residents: which ones a tip may carry, and what they reveal taken out.
 
 A phone photo's metadata (EXIF, GPS, XMP, ICC profile, comments) can tell where and when
-it was taken and on which phone. Images are decoded and re-encoded from their pixels
-alone, so nothing but the picture survives. Other files are only accepted when their
-first bytes prove the type they claim; executables, archives and the rest are refused.
+it was taken and on which phone; a PDF can name its author, an audio file's tags its
+maker. Images are re-encoded from their pixels alone; PDFs and MP3/Ogg/FLAC audio lose
+their metadata through storage.scrub. Videos and other audio cannot be cleaned reliably:
+they are stored as they are only when the resident, told so, chooses to send them
+(`NotCleanable`). Files are only accepted when their first bytes prove the type they
+claim; executables, archives and the rest are refused.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Literal
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from storage.scrub import scrub_audio, scrub_pdf
 from storage.tips import NewAttachment
 
 # The Bot API lets a bot download files of at most 20 MB (getFile).
@@ -100,16 +104,29 @@ class MediaRefused(ValueError):
         self.reason: Reason = reason
 
 
+class NotCleanable(Exception):
+    """A file whose metadata cannot be removed reliably: stored as it is only with consent."""
+
+    def __init__(self, family: Family, kind: str) -> None:
+        super().__init__(f"a {family} file cannot be cleaned of its metadata")
+        self.family: Family = family
+        # What the file would be stored as: "video", "audio", "document"…
+        self.kind = kind
+
+
 @dataclass(frozen=True)
 class Cleaned:
-    """A file as it will be stored: metadata-free bytes, its MIME type and extension."""
+    """A file as it will be stored: its bytes, MIME type and extension."""
 
     family: Family
     data: bytes
     mime_type: str
     extension: str
-    # True when the stored bytes differ from what the resident sent (images).
+    # True when the stored bytes differ from what the resident sent.
     rewritten: bool
+    # True when the format's metadata was removed (images, PDFs, MP3/Ogg/FLAC audio);
+    # False when the bytes are as sent and may still tell where, when or on what device.
+    stripped: bool
 
 
 def family_of(mime_type: str | None) -> Family | None:
@@ -216,12 +233,19 @@ def clean(declared_mime: str | None, data: bytes) -> Cleaned:
     family = check_declared(declared_mime, len(data))
     if family == "image":
         stripped, mime, extension = strip_image(data)
-        return Cleaned("image", stripped, mime, extension, rewritten=True)
+        return Cleaned("image", stripped, mime, extension, rewritten=True, stripped=True)
     if not _matches(family, sniff(data)):
         raise MediaRefused("type", "content does not match the declared type")
     mime = (declared_mime or "").split(";")[0].strip().lower()
     extension = _EXTENSIONS.get(mime, _FAMILY_EXTENSIONS[family])
-    return Cleaned(family, data, mime, extension, rewritten=False)
+    scrubbed = None
+    if family == "pdf":
+        scrubbed = scrub_pdf(data)
+    elif family == "audio":
+        scrubbed = scrub_audio(mime, data)
+    if scrubbed is None:
+        return Cleaned(family, data, mime, extension, rewritten=False, stripped=False)
+    return Cleaned(family, scrubbed, mime, extension, rewritten=True, stripped=True)
 
 
 _KINDS: dict[Family, str] = {
@@ -232,20 +256,36 @@ _KINDS: dict[Family, str] = {
 }
 
 
+def _voice_note(kind: str | None, cleaned: Cleaned) -> bool:
+    """A voice note recorded in Telegram (Ogg Opus): it carries no location or device."""
+    return kind == "voice" and cleaned.mime_type in ("audio/ogg", "audio/opus")
+
+
 def prepare_attachment(
-    kind: str | None, declared_mime: str | None, data: bytes, number: int
+    kind: str | None,
+    declared_mime: str | None,
+    data: bytes,
+    number: int,
+    *,
+    send_as_is: bool = False,
 ) -> NewAttachment:
     """A file ready for `submit_tip`, with a neutral name (file names can name people).
 
-    For images the untouched bytes ride along as `original`; the caller keeps them only
-    when the resident agreed. Blocking: run it in a thread.
+    A file that cannot be cleaned raises `NotCleanable`, unless the resident, told that it
+    may carry location or device data, chose to send it as it is (`send_as_is`). For
+    photos the untouched bytes ride along as `original`; the caller keeps them only when
+    the resident agreed. Blocking: run it in a thread.
     """
     cleaned = clean(declared_mime, data)
+    as_is = not cleaned.stripped and not _voice_note(kind, cleaned)
     kind = "voice" if kind == "voice" else _KINDS[cleaned.family]
+    if as_is and not send_as_is:
+        raise NotCleanable(cleaned.family, kind)
     return NewAttachment(
         kind=kind,
         mime_type=cleaned.mime_type,
         filename=f"{kind}-{number}.{cleaned.extension}",
         data=cleaned.data,
-        original=data if cleaned.rewritten else None,
+        original=data if cleaned.family == "image" else None,
+        as_is=as_is,
     )

@@ -10,11 +10,16 @@ from storage.crypto.receipt import KdfParams
 
 @dataclass(frozen=True)
 class TipLimits:
-    """How many tips one resident may send, how often a receipt may be tried, draft limits."""
+    """How many tips one resident may send, how often a receipt may be tried, draft limits.
+
+    The per-resident counts are kept in the bot's memory only (storage.limits).
+    """
 
     tips_per_hour: int = 3
     tips_per_day: int = 10
     receipt_attempts_per_hour: int = 10
+    # Texts and files one resident may add to their tips through /status in an hour.
+    follow_ups_per_hour: int = 10
     # Files one tip may carry, and how long an untouched draft lives in memory.
     attachments_per_tip: int = 10
     draft_minutes: float = 30

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -19,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit, outbox, residents
+from storage import audit, outbox, tip_limits
 from storage.contexts import (
     attachment_context,
     reply_route_context,
@@ -66,14 +65,6 @@ class TipError(ValueError):
     """A submission that cannot be accepted; the message says which field."""
 
 
-class OverLimit(TipError):
-    """The resident has sent as many tips as allowed for now; nothing was stored."""
-
-    def __init__(self, refusal: Refusal) -> None:
-        super().__init__("tip limit reached")
-        self.refusal = refusal
-
-
 @dataclass(frozen=True)
 class TipContent:
     """Everything the resident told, sealed as one value (kept out of `repr`)."""
@@ -98,13 +89,15 @@ class TipContent:
 
 @dataclass(frozen=True)
 class NewAttachment:
-    """A file ready to store: metadata already stripped from `data`."""
+    """A file ready to store: metadata stripped from `data`, or `as_is` with consent."""
 
     kind: str
     mime_type: str
     filename: str
     data: bytes = field(repr=False)
     original: bytes | None = field(default=None, repr=False)
+    # Not cleanable (videos, most audio): the tipster was told and chose to send it as it is.
+    as_is: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,6 +140,8 @@ class TipsterView:
     created_at: dt.datetime
     updated_at: dt.datetime
     thread: list[ThreadEntry] = field(default_factory=list)
+    # Files the tip carries, its own and those added since (capped per tip).
+    attachments: int = 0
 
 
 def _check(category: str, content: TipContent, attachments: Sequence[NewAttachment]) -> None:
@@ -219,6 +214,7 @@ def _store_attachments(
                 key_id=console.key_id,
                 sealed=seal(console, body, attachment_context(attachment_id)),
                 original_sealed=original,
+                sent_as_is=item.as_is,
             )
         )
 
@@ -234,14 +230,29 @@ async def submit_tip(
 ) -> Submitted:
     """Seal and store a new tip in one transaction; the receipt is returned, never stored.
 
-    With `resident` (a Telegram user id, used only for its rotating pseudonym) the tip is
-    counted against the per-resident limits in the same transaction; over a limit,
-    `OverLimit` is raised and nothing is stored or counted.
+    With `resident` (a Telegram user id, only ever used in memory) the tip is first counted
+    against the per-resident limits (storage.tip_limits); over a limit, `OverLimit` is
+    raised and nothing is stored or counted; a tip that fails to store is not counted.
     """
     _check(category, content, attachments)
+    return await tip_limits.counted(
+        core,
+        resident,
+        tip_limits.tip_rules(core),
+        lambda: _store_tip(core, category, content, attachments, reply_route),
+    )
+
+
+async def _store_tip(
+    core: Core,
+    category: str,
+    content: TipContent,
+    attachments: Sequence[NewAttachment],
+    reply_route: ReplyRoute | None,
+) -> Submitted:
     receipt = new_receipt()
     keys = await derive_receipt_keys_async(
-        receipt, core.vault.secrets.receipt_salt, core.settings.kdf
+        receipt, core.vault.require_secrets().receipt_salt, core.settings.kdf
     )
     tipster = new_tipster_keys()
     tip_id = uuid.uuid4()
@@ -255,10 +266,6 @@ async def submit_tip(
         )
     now = utcnow()
     async with core.db.write() as session:
-        if resident is not None:
-            refusal = await _count_submission(session, core, resident, None)
-            if refusal is not None:
-                raise OverLimit(refusal)
         unit = await route_unit(session, content.place_unit_id)
         ref = await next_ref(session, now.year)
         session.add(
@@ -300,70 +307,6 @@ async def submit_tip(
 
 
 @dataclass(frozen=True)
-class Refusal:
-    """A resident over a limit: which one, and how long until the window turns."""
-
-    limit: int
-    window_seconds: int
-    retry_after_seconds: int
-
-
-_HOUR, _DAY = 3600, 86400
-
-
-def _refusal(limit: int, window: int, now: float) -> Refusal:
-    return Refusal(limit, window, int(window - now % window) + 1)
-
-
-async def claim_submission(
-    core: Core, telegram_user_id: int, *, now: float | None = None
-) -> Refusal | None:
-    """Count one submission against the resident's hourly and daily limits, or refuse.
-
-    Counters are keyed by a pseudonym that changes every window (never the user id); a
-    refused attempt is not counted, so waiting out the hour restores the allowance.
-    """
-    async with core.db.write() as session:
-        return await _count_submission(session, core, telegram_user_id, now)
-
-
-async def submission_refusal(
-    core: Core, telegram_user_id: int, *, now: float | None = None
-) -> Refusal | None:
-    """Whether the resident is already at a tip limit, counting nothing (for an early word)."""
-    limits = core.settings.limits
-    now = time.time() if now is None else now
-    windows = (("tip.day", limits.tips_per_day, _DAY), ("tip.hour", limits.tips_per_hour, _HOUR))
-    for action, limit, window in windows:
-        used = await residents.peek(core, telegram_user_id, action, window_seconds=window, now=now)
-        if used >= limit:
-            return _refusal(limit, window, now)
-    return None
-
-
-async def _count_submission(
-    session: AsyncSession, core: Core, telegram_user_id: int, now: float | None
-) -> Refusal | None:
-    limits = core.settings.limits
-    now = time.time() if now is None else now
-    windows = (("tip.day", limits.tips_per_day, _DAY), ("tip.hour", limits.tips_per_hour, _HOUR))
-    reached = await residents.take_within_session(session, core, telegram_user_id, windows, now=now)
-    return None if reached is None else _refusal(reached[1], reached[2], now)
-
-
-async def claim_receipt_attempt(
-    core: Core, telegram_user_id: int, *, now: float | None = None
-) -> Refusal | None:
-    """Count one receipt attempt (right or wrong) against the hourly limit, or refuse."""
-    limit = core.settings.limits.receipt_attempts_per_hour
-    now = time.time() if now is None else now
-    allowed = await residents.take(
-        core, telegram_user_id, "receipt", limit=limit, window_seconds=_HOUR, now=now
-    )
-    return None if allowed else _refusal(limit, _HOUR, now)
-
-
-@dataclass(frozen=True)
 class TipsterAccess:
     """Proof of holding the receipt, kept in memory for one /status conversation."""
 
@@ -377,7 +320,7 @@ async def unlock_with_receipt(core: Core, receipt_text: str) -> TipsterAccess | 
     if canonical is None:
         return None
     keys = await derive_receipt_keys_async(
-        canonical, core.vault.secrets.receipt_salt, core.settings.kdf
+        canonical, core.vault.require_secrets().receipt_salt, core.settings.kdf
     )
     async with core.db.read() as session:
         tip = await session.scalar(select(Tip).where(Tip.receipt_lookup == keys.lookup))
@@ -425,7 +368,12 @@ async def tipster_view(core: Core, access: TipsterAccess) -> TipsterView | None:
             created_at=tip.created_at,
             updated_at=tip.updated_at,
             thread=thread,
+            attachments=tip.attachment_count,
         )
+
+
+class TooManyFiles(TipError):
+    """The tip already carries as many files as one tip may (`attachments_per_tip`)."""
 
 
 async def add_follow_up(
@@ -433,18 +381,38 @@ async def add_follow_up(
     access: TipsterAccess,
     text: str,
     attachments: Sequence[NewAttachment] = (),
+    *,
+    resident: int | None = None,
 ) -> uuid.UUID:
-    """More information from the tipster, sealed to the console key like the tip."""
+    """More information from the tipster, sealed to the console key like the tip.
+
+    Files count against the tip's cap (`TooManyFiles`), and with `resident` the follow-up
+    counts against the hourly limit of follow-ups (`OverLimit`), in memory only.
+    """
     if not text.strip() and not attachments:
         raise TipError("a follow-up needs text or a file")
     if len(text) > MAX_TEXT:
         raise TipError(f"the text is longer than {MAX_TEXT} characters")
+    return await tip_limits.counted(
+        core,
+        resident,
+        tip_limits.follow_up_rules(core),
+        lambda: _store_follow_up(core, access, text, attachments),
+    )
+
+
+async def _store_follow_up(
+    core: Core, access: TipsterAccess, text: str, attachments: Sequence[NewAttachment]
+) -> uuid.UUID:
     message_id = uuid.uuid4()
     console = core.vault.console_public
+    cap = core.settings.limits.attachments_per_tip
     async with core.db.write() as session:
         tip = await session.get(Tip, access.tip_id)
         if tip is None:
             raise TipError("the tip no longer exists")
+        if attachments and tip.attachment_count + len(attachments) > cap:
+            raise TooManyFiles(f"a tip carries at most {cap} files")
         session.add(
             TipMessage(
                 id=message_id,

@@ -37,7 +37,12 @@ def pseudonym(key: bytes, purpose: str, value: int | str) -> bytes:
 
 
 def rotating_pseudonym(key: bytes, purpose: str, value: int | str, period: int) -> bytes:
-    """Return a pseudonym that changes with ``period`` so rows of two periods cannot be linked."""
+    """Return a pseudonym that changes with ``period``.
+
+    Whoever holds ``key`` can recompute it for any period and so test candidate ids: it
+    does not make stored rows unlinkable. Rate limits therefore keep no rows at all
+    (storage.limits, keyed under per-window random secrets held in memory only).
+    """
     if isinstance(period, bool) or not isinstance(period, int) or period < 0:
         raise ValueError("period must be a non-negative int")
     sub = _subkey(key, b"tinbao/rotating-pseudonym/v1", purpose, str(period).encode("ascii"))

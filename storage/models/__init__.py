@@ -24,7 +24,7 @@ from storage.models.forum import (
 )
 from storage.models.officers import ROLES, ApiToken, ConsoleSession, Officer
 from storage.models.outbox import OutboxMessage
-from storage.models.residents import RateCounter, ResidentPreference
+from storage.models.residents import ResidentPreference
 from storage.models.tips import Attachment, RefCounter, Tip, TipMessage
 from storage.models.units import UNIT_KINDS, Unit
 from storage.models.warnings import (
@@ -72,7 +72,6 @@ __all__ = [
     "GroupCode",
     "Officer",
     "OutboxMessage",
-    "RateCounter",
     "RefCounter",
     "ResidentPreference",
     "Subscriber",

@@ -1,4 +1,7 @@
-"""What the bot remembers of residents, keyed by pseudonyms, never by Telegram ids."""
+"""What the bot remembers of residents, keyed by pseudonyms, never by Telegram ids.
+
+Rate limits have no table: they live in the bot's memory only (storage.limits).
+"""
 
 from __future__ import annotations
 
@@ -18,15 +21,3 @@ class ResidentPreference(Base):
     pseudonym: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     language: Mapped[str] = mapped_column(String(5))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-
-class RateCounter(Base):
-    """Actions counted per rotating pseudonym and window, for abuse control across processes."""
-
-    __tablename__ = "rate_counter"
-
-    pseudonym: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
-    action: Mapped[str] = mapped_column(String(32), primary_key=True)
-    window_start: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    count: Mapped[int] = mapped_column(default=0)
-    expires_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

@@ -87,7 +87,7 @@ class TipMessage(Base):
 
 
 class Attachment(Base):
-    """A photo, video, voice note or document, metadata stripped, sealed like the tip."""
+    """A photo, video, voice note or document, metadata stripped where it can be, sealed."""
 
     __tablename__ = "attachment"
 
@@ -105,6 +105,9 @@ class Attachment(Base):
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     # Only when the tipster agreed to keep the untouched original as evidence.
     original_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The file could not be cleaned (a video, most audio) and the tipster, told it may carry
+    # location or device data, chose to send it as it is.
+    sent_as_is: Mapped[bool] = mapped_column(default=False)
 
 
 class RefCounter(Base):

@@ -157,7 +157,9 @@ async def open_tip(core: Core, identity: Identity, ref: str) -> TipDetail:
         tip, unit = await _record_read(session, identity, ref)
         content = TipContent.from_bytes(ring.open(tip.key_id, tip.sealed, tip_context(tip.id)))
         attachments = [
-            AttachmentInfo(a.id, a.kind, a.mime_type, a.size, a.message_id, a.created_at)
+            AttachmentInfo(
+                a.id, a.kind, a.mime_type, a.size, a.message_id, a.created_at, a.sent_as_is
+            )
             for a in await session.scalars(
                 select(Attachment)
                 .where(Attachment.tip_id == tip.id)

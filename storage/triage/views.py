@@ -34,6 +34,8 @@ class AttachmentInfo:
     size: int
     message_id: uuid.UUID | None
     created_at: dt.datetime
+    # Could not be cleaned of its metadata; the tipster chose to send it as it is.
+    sent_as_is: bool = False
 
     @property
     def is_image(self) -> bool:

@@ -24,6 +24,7 @@ ANSWER = (
     "Người thuê trọ đăng ký tạm trú tại trụ sở Công an xã Thanh Long hoặc qua Cổng dịch vụ công."
 )
 REASON = "Kiến nghị đã được chuyển UBND xã giải quyết."
+COMPLAINT = "Cán bộ tiếp dân ở trụ sở xã đòi tiền mới nhận hồ sơ tạm trú, sáng thứ Hai."
 
 # The use cases run on both databases in tests/integration; the chat story once is enough.
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -249,4 +250,38 @@ async def test_asking_has_limits_back_cancel_and_an_opt_out_of_notices(bot_env: 
     assert "không nhận thông báo" in sent.text
     (item,) = await forum_moderation.questions(core, hoa, 1)
     assert item.kind == "opinion" and item.text == MINH_ASKS
+    assert await forum_residents.resolve_route(core, item.id) is None
+
+
+async def test_a_complaint_keeps_no_link_to_the_chat_unless_the_resident_asks(
+    bot_env: BotEnv,
+) -> None:
+    core = bot_env.core
+    hoa = await moderator(core, "hoa", "LS")
+    await open_session(core, hoa)
+    binh = bot_env.resident("Bình")
+    await _open_forum(binh)
+    await binh.press("🟢 Diễn đàn “Công an lắng nghe ý kiến Nhân dân” xã Thanh Long")
+    await binh.expect("Đang nhận câu hỏi")
+    await binh.press("✍️ Đặt câu hỏi, nêu ý kiến")
+    await binh.expect("Bạn muốn gửi")
+    await binh.press("⚠️ Phản ánh về thái độ, tác phong của cán bộ")
+    await binh.expect("Hãy nhập")
+    await binh.send(COMPLAINT)
+    await binh.expect("ký tên")
+    await binh.press("🙈 Ẩn danh")
+    confirm = await binh.expect("Xem lại trước khi gửi")
+    # Off from the start, and it says what that means: no personal answer at all.
+    assert "TẮT" in confirm.text and "nên chọn với phản ánh" in confirm.text
+    assert "không thể báo riêng kết quả" in confirm.text and "/forum" in confirm.text
+    await binh.press("🔔 Bật báo kết quả")
+    on = await binh.expect("BẬT")
+    assert "máy chủ chạy bot do Công an quản lý có thể mở nó" in on.text
+    await binh.press("🔕 Tắt báo kết quả")
+    await binh.expect("nên chọn với phản ánh")
+    await binh.press("📨 Gửi")
+    sent = await binh.expect("Đã gửi")
+    assert "Phản ánh không gắn với bạn" in sent.text
+    (item,) = await forum_moderation.questions(core, hoa, 1)
+    assert item.kind == "complaint" and item.text == COMPLAINT
     assert await forum_residents.resolve_route(core, item.id) is None

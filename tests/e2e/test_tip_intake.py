@@ -10,16 +10,17 @@ import pytest
 from sqlalchemy import func, select
 
 from sandbox.testing import Resident
-from storage import tips
-from storage.contexts import tip_context
+from storage import tip_limits
+from storage.contexts import attachment_context, tip_context
 from storage.core import Core
 from storage.models import Attachment, Tip
 from storage.tips import TipContent
 from tests.support.botenv import BotEnv, running_bot
+from tests.support.file_media import AUTHOR_ASCII, LOCATION, mp4_with_location, pdf_with_author
 from tests.support.tip_flow import TEXT, Draft, File, button_data, fill, send_tip, sent_from
 from tests.support.tip_media import photo_with_gps
 
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = pdf_with_author()
 
 
 async def _tips(core: Core) -> int:
@@ -81,6 +82,10 @@ async def test_a_tip_goes_to_the_chosen_commune_and_the_resident_gets_a_receipt(
     async with bot_env.core.db.read() as session:
         attachment = (await session.scalars(select(Attachment))).one()
     assert (attachment.kind, attachment.mime_type) == ("document", "application/pdf")
+    assert not attachment.sent_as_is
+    ring = bot_env.core.vault.require_console()
+    stored = ring.open(attachment.key_id, attachment.sealed, attachment_context(attachment.id))
+    assert b"%PDF" in stored and AUTHOR_ASCII not in stored  # the author's name is gone
 
 
 async def test_location_or_address_instead_of_a_commune(bot_env: BotEnv) -> None:
@@ -145,6 +150,45 @@ async def test_wrong_file_types_and_sizes_are_refused_clearly(bot_env: BotEnv) -
     async with bot_env.core.db.read() as session:
         kinds = sorted(a.kind for a in (await session.scalars(select(Attachment))).all())
     assert kinds == ["photo", "voice"]
+
+
+async def test_a_video_that_cannot_be_cleaned_goes_only_when_the_resident_says_so(
+    bot_env: BotEnv,
+) -> None:
+    lan = bot_env.resident()
+    await fill_to_files(lan)
+    await lan.send_document(mp4_with_location(), "VID_20260412_nha_Lan.mp4", "video/mp4")
+    question = await lan.expect("Không xóa được thông tin ẩn")
+    assert "(video)" in question.text and "vị trí (GPS)" in question.text
+    assert "loại điện thoại" in question.text and "Cán bộ mở tệp sẽ thấy" in question.text
+    labels = [b.text for b in question.buttons]
+    assert labels[:2] == ["📤 Vẫn gửi nguyên trạng", "🗑 Bỏ tệp này"]
+    assert not any("Tiếp tục" in label for label in labels)  # no way around the question
+    answer = await lan.press_forged("tip:files:done", question)
+    assert answer.show_alert
+    await lan.press("🗑 Bỏ tệp này", question)
+    dropped = await lan.expect("Đã bỏ tệp video")
+    assert dropped.button("➡️ Tiếp tục (không có tệp)") is not None
+
+    await lan.send_document(mp4_with_location(), "VID_20260412_2.mp4", "video/mp4")
+    again = await lan.expect(lambda m: "Không xóa được" in m.text and m is not dropped)
+    await lan.press("📤 Vẫn gửi nguyên trạng", again)
+    kept = await lan.expect("sẽ được gửi nguyên trạng")
+    assert "Đã nhận 1/10 tệp: video" in kept.text
+    await lan.press("tip:files:done")
+    await lan.expect("Bước 5/6")
+    await lan.press("tip:contact:none")
+    summary = await lan.expect("Bước 6/6")
+    assert "1 tệp gửi nguyên trạng" in summary.text
+    await lan.press(button_data(summary, "tip:send:"), summary)
+    await lan.expect("Mã biên nhận")
+    async with bot_env.core.db.read() as session:
+        (video,) = (await session.scalars(select(Attachment))).all()
+    assert (video.kind, video.mime_type, video.sent_as_is) == ("video", "video/mp4", True)
+    ring = bot_env.core.vault.require_console()
+    stored = ring.open(video.key_id, video.sealed, attachment_context(video.id))
+    assert LOCATION in stored  # exactly what the resident chose to send
+    assert b"nha_Lan" not in stored  # never its file name
 
 
 async def fill_to_files(resident: Resident) -> None:
@@ -281,7 +325,7 @@ async def test_tip_limits_per_hour(core: Core) -> None:
         lan = env.resident()
         summary = await fill(lan, Draft())
         # Meanwhile the resident's allowance is used up (say, from another device).
-        assert await tips.claim_submission(strict, lan.user.id) is None
+        assert tip_limits.claim_submission(strict, lan.user.id) is None
         await lan.press(button_data(summary, "tip:send:"), summary)
         refused = await lan.expect("đã gửi đủ 1 tin báo trong giờ này")
         assert "113" in refused.text and "Bản nháp vẫn được giữ" in refused.text

@@ -4,14 +4,16 @@ one, guessing throttled; replies pushed into the chat only when the resident ask
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 from sqlalchemy import func, select
 
 from storage import officers, tips
 from storage.core import Core
 from storage.models import Attachment, OutboxMessage, Tip, TipMessage
-from tests.support.botenv import BotEnv
-from tests.support.tip_flow import Draft, send_tip
+from tests.support.botenv import BotEnv, running_bot
+from tests.support.file_media import mp4_with_location
+from tests.support.tip_flow import Draft, File, send_tip
 from tests.support.tip_media import photo_with_gps
 
 REPLY = "Cảm ơn bạn. Công an xã đã xác minh, đề nghị giữ bí mật <thông tin> này."
@@ -180,3 +182,52 @@ async def test_a_receipt_pasted_anywhere_is_deleted_at_once(bot_env: BotEnv) -> 
     typed = await lan.send(sent.receipt.replace("-", " "))
     await lan.expect_deleted(typed)
     await lan.expect("có vẻ là một mã biên nhận")
+
+
+async def test_additions_through_status_keep_to_the_file_cap_and_an_hourly_limit(
+    core: Core,
+) -> None:
+    limits = dataclasses.replace(core.settings.limits, attachments_per_tip=2, follow_ups_per_hour=3)
+    strict = dataclasses.replace(core, settings=dataclasses.replace(core.settings, limits=limits))
+    async with running_bot(strict) as env:
+        lan = env.resident()
+        sent = await send_tip(lan, Draft(files=[File(photo_with_gps(), as_photo=True)]))
+        await lan.send("/status")
+        await lan.expect("Nhập mã biên nhận")
+        await lan.send(sent.receipt)
+        view = await lan.expect(f"Tin báo {sent.ref}")
+
+        # A video cannot be cleaned: asked first, then added as it is.
+        await lan.press("📎 Gửi thêm tệp", view)
+        await lan.expect("Gửi ảnh, video")
+        await lan.send_document(mp4_with_location(), "VID_1.mp4", "video/mp4")
+        question = await lan.expect("Không xóa được thông tin ẩn")
+        await lan.press("📤 Vẫn gửi nguyên trạng", question)
+        added = await lan.expect("sẽ được gửi nguyên trạng")
+        assert "Đã thêm 1 tệp" in added.text
+        # The tip now carries two files: a third is refused, counting files sent before.
+        await lan.send_document(photo_with_gps(), "IMG_3.jpg", "image/jpeg")
+        full = await lan.expect("tin báo này đã đủ")
+        assert "tối đa 2 tệp" in full.text
+        await lan.press("✅ Xong", added)
+        view = await lan.expect(f"Tin báo {sent.ref}")
+        answer = await lan.press("📎 Gửi thêm tệp", view)
+        assert answer.show_alert and "đã đủ" in answer.text
+
+        # Two texts use up the hour's three additions (the video was one).
+        for number in (1, 2):
+            await lan.press("➕ Bổ sung thông tin", view)
+            await lan.expect("Nhập thông tin bổ sung")
+            await lan.send(f"Bổ sung lần {number}: đối tượng thường đến lúc 22 giờ.")
+            await lan.expect("Đã bổ sung thông tin vào tin báo")
+            view = await lan.expect("Bạn đã bổ sung thông tin")
+        answer = await lan.press("➕ Bổ sung thông tin", view)
+        assert answer.show_alert and "thử lại sau khoảng" in answer.text
+
+    async with core.db.read() as session:
+        files = (await session.scalars(select(Attachment))).all()
+        follow_ups = await session.scalar(
+            select(func.count()).select_from(TipMessage).where(TipMessage.direction == "tipster")
+        )
+    assert sorted((a.kind, a.sent_as_is) for a in files) == [("photo", False), ("video", True)]
+    assert follow_ups == 3

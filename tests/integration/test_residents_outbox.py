@@ -1,8 +1,11 @@
-"""What the bot keeps of residents, and the outbox, never hold a Telegram id in clear."""
+"""What the bot keeps of residents, and the outbox, never hold a Telegram id in clear.
+
+Rate limits keep nothing at all: tests/unit/test_resident_limits.py and
+tests/integration/test_no_trace.py.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 
@@ -12,7 +15,7 @@ from storage import outbox, residents, rotation
 from storage.contexts import tip_context
 from storage.core import Core
 from storage.crypto import seal
-from storage.models import OutboxMessage, RateCounter, ResidentPreference, Tip, utcnow
+from storage.models import OutboxMessage, ResidentPreference, Tip, utcnow
 
 USER_ID = 987654321
 
@@ -28,35 +31,6 @@ async def test_language_choice_is_remembered_under_a_pseudonym(core: Core) -> No
     assert len(rows) == 1
     assert str(USER_ID).encode() not in rows[0].pseudonym
     assert rows[0].pseudonym != USER_ID.to_bytes(8, "big")
-
-
-async def test_rate_limit_counts_per_window_and_rotates_keys(core: Core) -> None:
-    now = 1_800_000_000.0
-    results = [
-        await residents.take(core, USER_ID, "tip", limit=3, window_seconds=3600, now=now)
-        for _ in range(5)
-    ]
-    assert results == [True, True, True, False, False]
-    # Another resident is not affected.
-    assert await residents.take(core, USER_ID + 1, "tip", limit=3, window_seconds=3600, now=now)
-    # The next window starts afresh, under a key that cannot be linked to the first.
-    later = now + 3600
-    assert await residents.take(core, USER_ID, "tip", limit=3, window_seconds=3600, now=later)
-    async with core.db.read() as session:
-        keys = {row.pseudonym for row in (await session.scalars(select(RateCounter))).all()}
-    assert len(keys) == 3
-
-
-async def test_concurrent_hits_are_all_counted(core: Core) -> None:
-    now = 1_800_000_000.0
-    results = await asyncio.gather(
-        *(
-            residents.take(core, USER_ID, "receipt", limit=10, window_seconds=3600, now=now)
-            for _ in range(25)
-        )
-    )
-    assert sum(results) == 10
-    assert await residents.peek(core, USER_ID, "receipt", window_seconds=3600, now=now) == 25
 
 
 async def test_outbox_round_trip_wipes_content_once_sent(core: Core) -> None:

@@ -1,15 +1,28 @@
-"""Files a tip may carry: images lose every trace of where and on what they were taken."""
+"""Files a tip may carry: images, PDFs and tagged audio lose every trace of who made them,
+where and on what; a file that cannot be cleaned is stored only when the resident says so."""
 
 from __future__ import annotations
 
 import io
 
+import mutagen
 import pytest
+from mutagen.mp3 import MP3
 from PIL import Image
+from pypdf import PdfReader
 from telegram import Message
 
 from handlers.media import Incoming, incoming_file, precheck
 from storage import media
+from tests.support.file_media import (
+    AUTHOR,
+    AUTHOR_ASCII,
+    LOCATION,
+    mp3_with_tags,
+    mp4_with_location,
+    ogg_opus,
+    pdf_with_author,
+)
 from tests.support.tip_media import gps_marks, has_metadata, photo_with_gps
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -43,15 +56,56 @@ def test_gif_becomes_a_clean_png() -> None:
     assert cleaned.mime_type == "image/png" and b"tinbao-gif-comment" not in cleaned.data
 
 
+def test_a_pdf_loses_its_author_and_xmp_but_keeps_its_pages() -> None:
+    original = pdf_with_author(pages=3)
+    cleaned = media.clean("application/pdf", original)
+    assert (cleaned.family, cleaned.stripped, cleaned.mime_type) == ("pdf", True, "application/pdf")
+    assert AUTHOR_ASCII not in cleaned.data and b"Microsoft Word" not in cleaned.data
+    reader = PdfReader(io.BytesIO(cleaned.data))
+    assert len(reader.pages) == 3
+    assert reader.metadata is None and reader.xmp_metadata is None
+    assert all("/Metadata" not in page for page in reader.pages)
+    assert AUTHOR not in str(reader.trailer)
+
+
+def test_an_mp3_loses_its_id3_tags_and_still_plays() -> None:
+    original = mp3_with_tags()
+    cleaned = media.clean("audio/mpeg", original)
+    assert cleaned.stripped and cleaned.rewritten
+    assert AUTHOR_ASCII not in cleaned.data and LOCATION not in cleaned.data
+    assert not cleaned.data.startswith(b"ID3") and cleaned.data[-128:-125] != b"TAG"
+    found = mutagen.File(io.BytesIO(cleaned.data))
+    assert isinstance(found, MP3) and found.tags is None and found.info.length > 0.5
+
+
+def test_an_ogg_voice_note_loses_its_comments() -> None:
+    original = ogg_opus([b"ARTIST=" + AUTHOR_ASCII, b"LOCATION=" + LOCATION])
+    voice = media.prepare_attachment("voice", "audio/ogg", original, 1)
+    assert (voice.kind, voice.as_is) == ("voice", False)
+    assert AUTHOR_ASCII not in voice.data and LOCATION not in voice.data
+    assert mutagen.File(io.BytesIO(voice.data)).info.length > 0
+
+
+def test_a_video_with_a_location_is_refused_without_consent_and_kept_as_is_with_it() -> None:
+    video = mp4_with_location()
+    cleaned = media.clean("video/mp4", video)
+    assert (cleaned.family, cleaned.stripped, cleaned.data) == ("video", False, video)
+    with pytest.raises(media.NotCleanable) as refused:
+        media.prepare_attachment("video", "video/mp4", video, 1)
+    assert refused.value.family == "video"
+    kept = media.prepare_attachment("video", "video/mp4", video, 1, send_as_is=True)
+    assert (kept.kind, kept.as_is, kept.data, kept.original) == ("video", True, video, None)
+    assert LOCATION in kept.data  # exactly what the resident agreed to send
+
+
 @pytest.mark.parametrize(
-    ("mime", "data", "family"),
-    [("application/pdf", PDF, "pdf"), ("video/mp4", MP4, "video"), ("audio/ogg", OGG, "audio")],
+    ("mime", "data"),
+    [("audio/mp4", mp4_with_location()), ("application/pdf", PDF), ("audio/ogg", OGG)],
 )
-def test_other_allowed_files_pass_unchanged_when_their_bytes_agree(
-    mime: str, data: bytes, family: str
-) -> None:
-    cleaned = media.clean(mime, data)
-    assert (cleaned.family, cleaned.data, cleaned.rewritten) == (family, data, False)
+def test_files_that_cannot_be_cleaned_need_consent(mime: str, data: bytes) -> None:
+    with pytest.raises(media.NotCleanable):
+        media.prepare_attachment("document", mime, data, 1)
+    assert media.prepare_attachment("document", mime, data, 1, send_as_is=True).as_is
 
 
 @pytest.mark.parametrize(
@@ -96,10 +150,21 @@ def test_prepared_attachment_has_a_neutral_name_and_keeps_the_original_aside() -
     original = photo_with_gps()
     photo = media.prepare_attachment("document", "image/jpeg", original, 2)
     assert (photo.kind, photo.filename, photo.original) == ("photo", "photo-2.jpg", original)
+    # A voice note recorded in Telegram carries no location: no question, even unparsed.
     voice = media.prepare_attachment("voice", "audio/ogg", OGG, 3)
-    assert (voice.kind, voice.filename, voice.original) == ("voice", "voice-3.ogg", None)
-    pdf = media.prepare_attachment("document", "application/pdf", PDF, 1)
-    assert (pdf.kind, pdf.filename) == ("document", "document-1.pdf")
+    assert (voice.kind, voice.filename, voice.original, voice.as_is) == (
+        "voice",
+        "voice-3.ogg",
+        None,
+        False,
+    )
+    pdf = media.prepare_attachment("document", "application/pdf", pdf_with_author(), 1)
+    assert (pdf.kind, pdf.filename, pdf.original, pdf.as_is) == (
+        "document",
+        "document-1.pdf",
+        None,
+        False,
+    )
 
 
 def _message(**content: object) -> Message:

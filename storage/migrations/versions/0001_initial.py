@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-24 02:10:49.949161
+Create Date: 2026-11-24 02:52:15.589421
 """
 
 from collections.abc import Sequence
@@ -61,22 +61,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_state_due", ["state", "due_at"], unique=False)
-
-    op.create_table(
-        "rate_counter",
-        sa.Column("pseudonym", sa.LargeBinary(length=32), nullable=False),
-        sa.Column("action", sa.String(length=32), nullable=False),
-        sa.Column("window_start", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("count", sa.Integer(), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "pseudonym", "action", "window_start", name=op.f("pk_rate_counter")
-        ),
-    )
-    with op.batch_alter_table("rate_counter", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_rate_counter_expires_at"), ["expires_at"], unique=False
-        )
 
     op.create_table(
         "ref_counter",
@@ -575,6 +559,7 @@ def upgrade() -> None:
         sa.Column("key_id", sa.String(length=32), nullable=False),
         sa.Column("sealed", sa.LargeBinary(), nullable=False),
         sa.Column("original_sealed", sa.LargeBinary(), nullable=True),
+        sa.Column("sent_as_is", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["message_id"],
             ["tip_message.id"],
@@ -753,10 +738,6 @@ def downgrade() -> None:
     op.drop_table("subscriber")
     op.drop_table("resident_preference")
     op.drop_table("ref_counter")
-    with op.batch_alter_table("rate_counter", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_rate_counter_expires_at"))
-
-    op.drop_table("rate_counter")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_state_due")
 
