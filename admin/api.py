@@ -98,6 +98,15 @@ def json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def items_of(item: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a list answer, `{"items": [item, ...]}`."""
+    return {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "items": item}},
+    }
+
+
 def document(app: web.Application, path: str, method: str, operation: dict[str, Any]) -> None:
     """Add one operation (`path` like "/api/v1/tips/{ref}", `method` "get") to the document."""
     operation = {"security": [{"bearer": []}], **operation}

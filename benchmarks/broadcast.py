@@ -152,7 +152,8 @@ async def _core(database_url: str | None, directory: Path) -> Any:
 
 async def _queue_warnings(core: Any, unit_code: str, titles: list[str]) -> list[int]:
     from storage import warnings
-    from tests.support.broadcasting import broadcaster, unit_id
+    from tests.support.broadcasting import broadcaster
+    from tests.support.officers import unit_id
 
     officer = await broadcaster(core, f"bench{len(titles)}{unit_code.lower()}".replace("-", ""))
     queued = []

@@ -16,7 +16,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.ratelimit import retry_seconds
 from handlers.i18n import Language, as_language, t
-from storage import forum_residents, groups, outbox, tips
+from storage import forum_residents, groups, outbox, tip_replies
 from storage.core import Core
 
 # Reply routes of features other than tips (`Payload.route_kind`): who opens them.
@@ -65,7 +65,7 @@ async def address(core: Core, message: outbox.Claimed) -> Addressed | None:
     elif payload.route_kind is not None:
         found = await _feature_route(core, payload.route_kind, str(payload.route_id))
     else:
-        route = await tips.resolve_route(core, uuid.UUID(str(payload.route_tip_id)))
+        route = await tip_replies.resolve_route(core, uuid.UUID(str(payload.route_tip_id)))
         found = (route.chat_id, as_language(route.language)) if route is not None else None
     if found is None:
         await outbox.mark_dead(core, message.id, error="the reply route is gone")

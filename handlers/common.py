@@ -10,7 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from handlers.context import Context, TinbaoApp, is_private, language_of, remember_language
 from handlers.i18n import LANGUAGES, Language, as_language, plain, t
-from handlers.menu import main_menu
+from handlers.menu import alert, answer, main_menu, menu_again
 
 log = logging.getLogger(__name__)
 
@@ -21,15 +21,21 @@ COMMANDS_LAST = ("help", "lang", "cancel")
 
 async def start(update: Update, context: Context) -> None:
     """Greet the resident and show the main menu."""
-    language = await language_of(update, context)
-    if update.effective_message is None:
-        return
     if not is_private(update):
-        await update.effective_message.reply_html(t(language, "group.use_private"))
+        await use_private(update, context)
         return
-    await update.effective_message.reply_html(
-        t(language, "start.welcome"), reply_markup=main_menu(language)
-    )
+    language = await language_of(update, context)
+    if update.effective_message is not None:
+        await update.effective_message.reply_html(
+            t(language, "start.welcome"), reply_markup=main_menu(language)
+        )
+
+
+async def use_private(update: Update, context: Context) -> None:
+    """A private chat's command (/start, /tip, /status, /forum) in a group: write privately."""
+    language = await language_of(update, context)
+    if update.effective_message is not None:
+        await update.effective_message.reply_html(t(language, "group.use_private"))
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -67,55 +73,44 @@ async def set_language(update: Update, context: Context) -> None:
     await query.edit_message_text(t(chosen, "lang.set"), parse_mode=ParseMode.HTML)
     # The main menu leads to the tip flow: it belongs in the private chat only.
     if query.message is not None and is_private(update):
-        await context.bot.send_message(
-            query.message.chat.id,
-            t(chosen, "start.menu_again"),
-            parse_mode=ParseMode.HTML,
-            reply_markup=main_menu(chosen),
-        )
+        await menu_again(context.bot, query.message.chat.id, chosen)
 
 
 async def menu_help(update: Update, context: Context) -> None:
     """The Help button of the menu."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+    await answer(update)
     await help_command(update, context)
 
 
 async def menu_language(update: Update, context: Context) -> None:
     """The Language button of the menu."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+    await answer(update)
     await choose_language(update, context)
 
 
 async def cancel(update: Update, context: Context) -> None:
     """/cancel or a Cancel button when nothing is in progress."""
     language = await language_of(update, context)
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+    await answer(update)
     if update.effective_message is not None:
         await update.effective_message.reply_html(t(language, "cancel.nothing"))
 
 
 async def noop(update: Update, _context: Context) -> None:
     """The page counter between ◀ and ▶ does nothing."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+    await answer(update)
 
 
 async def menu_unavailable(update: Update, context: Context) -> None:
     """A menu item whose feature is not wired into this bot."""
     language = await language_of(update, context)
-    if update.callback_query is not None:
-        await update.callback_query.answer(plain(language, "feature.unavailable"), show_alert=True)
+    await alert(update, plain(language, "feature.unavailable"))
 
 
 async def expired_button(update: Update, context: Context) -> None:
     """Any button nobody recognises: an old keyboard, or forged callback data."""
     language = await language_of(update, context)
-    if update.callback_query is not None:
-        await update.callback_query.answer(plain(language, "button.expired"), show_alert=True)
+    await alert(update, plain(language, "button.expired"))
 
 
 async def unknown_text(update: Update, context: Context) -> None:

@@ -1,5 +1,6 @@
 """What the tip and status conversations share: one live prompt, every message of the
-flow remembered (in memory) so the resident can have them deleted, and category labels."""
+flow remembered (in memory) so the resident can have them deleted, the answer to a stale
+button, and category labels."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
-from handlers.context import Context
+from handlers.context import Context, language_of
 from handlers.i18n import Language, plain
+from handlers.menu import alert
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,11 @@ CATEGORY_EMOJI = {
     "corruption": "💰",
     "other": "📌",
 }
+
+
+def excerpt(text: str, limit: int) -> str:
+    """The start of a long text, marked as cut."""
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
 
 
 def category_label(language: Language, category: str) -> str:
@@ -184,6 +191,12 @@ async def show(
             raise
 
 
+async def stale_button(update: Update, context: Context) -> None:
+    """A button of an earlier step, or forged data: nothing changes."""
+    language = await language_of(update, context)
+    await alert(update, plain(language, "flow.stale_button"))
+
+
 async def delete_trail(context: Context, trail: Trail) -> int:
     """Delete the flow's messages from the chat (best effort); returns how many were asked.
 
@@ -229,3 +242,18 @@ async def edit(
     if markup is not None:
         trail.prompt_id = message_id
     return True
+
+
+async def rewrite(
+    context: Context,
+    trail: Trail,
+    message_id: int | None,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    reply_to: int | None = None,
+) -> int:
+    """Rewrite a message of the flow in place, or send it anew (under `reply_to`); its id."""
+    if message_id is not None and await edit(context, trail, message_id, text, markup):
+        return message_id
+    return (await send(context, trail, text, markup, reply_to=reply_to)).message_id

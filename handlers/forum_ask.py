@@ -13,30 +13,44 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
-    ApplicationHandlerStop,
-    BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
     TypeHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from handlers import common, forum_views
 from handlers.context import Context, TinbaoApp, core_of, language_of, private_only
-from handlers.forum_views import button
+from handlers.conversation import (
+    MESSAGE,
+    OTHER_COMMAND,
+    TYPED,
+    Handlers,
+    Needs,
+    exclusive_conversation,
+    forget,
+    kept,
+    on_button,
+)
 from handlers.i18n import Language, plain, t
-from handlers.menu import back_cancel_row, main_menu
+from handlers.menu import (
+    alert,
+    answer,
+    back_cancel_row,
+    button,
+    callback_arg,
+    keyboard,
+    main_menu,
+    replace,
+    tell,
+)
 from storage import forum_residents
 from storage.forum import ForumError
 from storage.forum_residents import ForumClosed, RateLimited, ReplyRoute
@@ -48,9 +62,7 @@ END = ConversationHandler.END
 GROUP = -1
 DRAFT_KEY = "forum.draft"
 DRAFT_MINUTES = 30
-PRIVATE = filters.ChatType.PRIVATE
-MESSAGE = filters.UpdateType.MESSAGE & PRIVATE
-TYPED = MESSAGE & filters.TEXT & ~filters.COMMAND
+BACK = r"^forum:back$"
 
 
 @dataclass
@@ -70,30 +82,25 @@ class Draft:
 
 
 def _draft(context: Context) -> Draft | None:
-    found = context.user_data.get(DRAFT_KEY) if context.user_data is not None else None
-    return found if isinstance(found, Draft) else None
+    return kept(context, DRAFT_KEY, Draft)
 
 
 def _drop(context: Context) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT_KEY, None)
+    forget(context, DRAFT_KEY)
 
 
-async def _prompt(update: Update, text: str, markup: InlineKeyboardMarkup) -> None:
-    """Edit the pressed message into the next step, or send the step after typed text."""
-    query = update.callback_query
-    if query is not None and isinstance(query.message, Message):
-        with contextlib.suppress(TelegramError):
-            await query.answer()
-        with contextlib.suppress(TelegramError):
-            await query.message.edit_text(text, parse_mode="HTML", reply_markup=markup)
-            return
-    if update.effective_message is not None:
-        await update.effective_message.reply_html(text, reply_markup=markup)
+async def _lost(update: Update, context: Context) -> int:
+    """The draft is gone (restart, timeout): say so and end."""
+    await tell(update, await language_of(update, context), "forum.ask.lost")
+    _drop(context)
+    return END
+
+
+with_draft = Needs(_draft, _lost)
 
 
 def _rows(language: Language, *rows: list[Any]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([*rows, back_cancel_row(language, "forum:back")])
+    return keyboard(*rows, back_cancel_row(language, "forum:back"))
 
 
 async def _ask_kind(update: Update, language: Language, draft: Draft) -> str:
@@ -102,7 +109,7 @@ async def _ask_kind(update: Update, language: Language, draft: Draft) -> str:
         for kind in QUESTION_KINDS
     ]
     text = t(language, "forum.ask.kind", title=draft.title, police=draft.police[language])
-    await _prompt(update, text, _rows(language, *rows))
+    await replace(update, text, _rows(language, *rows))
     draft.step = KIND
     return KIND
 
@@ -114,7 +121,7 @@ async def _ask_text(update: Update, language: Language, draft: Draft) -> str:
         low=forum_residents.TEXT_MIN,
         high=forum_residents.TEXT_MAX,
     )
-    await _prompt(update, text, _rows(language))
+    await replace(update, text, _rows(language))
     draft.step = TEXT
     return TEXT
 
@@ -122,7 +129,7 @@ async def _ask_text(update: Update, language: Language, draft: Draft) -> str:
 async def _ask_name(update: Update, language: Language, draft: Draft) -> str:
     text = t(language, "forum.ask.name", limit=forum_residents.NAME_MAX)
     anonymous = [button(language, "forum.button.anonymous", "forum:anon")]
-    await _prompt(update, text, _rows(language, anonymous))
+    await replace(update, text, _rows(language, anonymous))
     draft.step = NAME
     return NAME
 
@@ -147,7 +154,7 @@ async def _confirm(update: Update, language: Language, draft: Draft) -> str:
         [button(language, f"forum.button.notify_{toggle}", f"forum:notify:{toggle}")],
         [button(language, "forum.button.send", f"forum:send:{draft.token}")],
     ]
-    await _prompt(update, text, _rows(language, *rows))
+    await replace(update, text, _rows(language, *rows))
     draft.step = CONFIRM
     return CONFIRM
 
@@ -156,48 +163,30 @@ async def _confirm(update: Update, language: Language, draft: Draft) -> str:
 async def start(update: Update, context: Context) -> str | int:
     """The "ask a question" button of an open session."""
     language = await language_of(update, context)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    session_id = int(query.data.split(":")[2])
+    session_id = int(callback_arg(update, 2))
     user = update.effective_user
     overview = await forum_residents.overview(core_of(context), session_id, user.id if user else 0)
     if overview is None or not overview.info.accepting():
-        with contextlib.suppress(TelegramError):
-            await query.answer(plain(language, "forum.ask.closed"), show_alert=True)
+        await alert(update, plain(language, "forum.ask.closed"))
         return END
+    await answer(update)
     draft = Draft(session_id, overview.info.title, overview.info.police)
     assert context.user_data is not None
     context.user_data[DRAFT_KEY] = draft
     return await _ask_kind(update, language, draft)
 
 
-async def _lost(update: Update, context: Context) -> int:
-    language = await language_of(update, context)
-    if update.callback_query is not None:
-        with contextlib.suppress(TelegramError):
-            await update.callback_query.answer(plain(language, "forum.ask.lost"), show_alert=True)
-    elif update.effective_message is not None:
-        await update.effective_message.reply_html(t(language, "forum.ask.lost"))
-    _drop(context)
-    return END
-
-
-async def choose_kind(update: Update, context: Context) -> str | int:
+@with_draft
+async def choose_kind(update: Update, context: Context, draft: Draft) -> str:
     """Question, opinion, or complaint about an officer's conduct."""
-    draft = _draft(context)
-    if draft is None:
-        return await _lost(update, context)
-    assert update.callback_query is not None and update.callback_query.data is not None
-    draft.kind = update.callback_query.data.split(":")[2]
+    draft.kind = callback_arg(update, 2)
     draft.notify = draft.kind != "complaint"
     return await _ask_text(update, await language_of(update, context), draft)
 
 
-async def take_text(update: Update, context: Context) -> str | int:
+@with_draft
+async def take_text(update: Update, context: Context, draft: Draft) -> str:
     """The question itself, within the length limits."""
-    draft = _draft(context)
-    if draft is None:
-        return await _lost(update, context)
     language = await language_of(update, context)
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -212,11 +201,9 @@ async def take_text(update: Update, context: Context) -> str | int:
     return await _ask_name(update, language, draft)
 
 
-async def take_name(update: Update, context: Context) -> str | int:
+@with_draft
+async def take_name(update: Update, context: Context, draft: Draft) -> str:
     """A display name typed by the resident."""
-    draft = _draft(context)
-    if draft is None:
-        return await _lost(update, context)
     language = await language_of(update, context)
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -228,32 +215,26 @@ async def take_name(update: Update, context: Context) -> str | int:
     return await _confirm(update, language, draft)
 
 
-async def anonymous(update: Update, context: Context) -> str | int:
+@with_draft
+async def anonymous(update: Update, context: Context, draft: Draft) -> str:
     """No name: shown as "a resident (anonymous)"."""
-    draft = _draft(context)
-    if draft is None:
-        return await _lost(update, context)
     draft.name = None
     return await _confirm(update, await language_of(update, context), draft)
 
 
-async def toggle_notify(update: Update, context: Context) -> str | int:
+@with_draft
+async def toggle_notify(update: Update, context: Context, draft: Draft) -> str:
     """Whether to keep a sealed link to this chat for the outcome."""
-    draft = _draft(context)
-    if draft is None:
-        return await _lost(update, context)
-    assert update.callback_query is not None and update.callback_query.data is not None
-    draft.notify = update.callback_query.data.endswith(":on")
+    draft.notify = callback_arg(update, 2) == "on"
     return await _confirm(update, await language_of(update, context), draft)
 
 
-async def send(update: Update, context: Context) -> int:
+@with_draft(answer=False)
+async def send(update: Update, context: Context, draft: Draft) -> int:
     """Send the question to the moderation queue and say where it went."""
-    draft = _draft(context)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    if draft is None or query.data.split(":")[2] != draft.token:
+    if callback_arg(update, 2) != draft.token:
         return await _lost(update, context)
+    await answer(update)
     language = await language_of(update, context)
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
@@ -270,34 +251,25 @@ async def send(update: Update, context: Context) -> int:
         )
     except RateLimited:
         limit = core_of(context).settings.forum.questions_per_hour
-        await _prompt(
-            update, t(language, "forum.ask.rate_limited", limit=limit), _back(language, draft)
-        )
-        _drop(context)
-        return END
+        text = t(language, "forum.ask.rate_limited", limit=limit)
     except ForumClosed:
-        await _prompt(update, t(language, "forum.ask.closed"), _back(language, draft))
-        _drop(context)
-        return END
+        text = t(language, "forum.ask.closed")
+    else:
+        text = t(language, "forum.ask.sent", police=asked.session.police[language])
+        sent = "forum.ask.sent_notify" if route else "forum.ask.sent_no_notify"
+        text += "\n\n" + t(language, _for_kind(sent, draft))
     _drop(context)
-    text = t(language, "forum.ask.sent", police=asked.session.police[language])
-    sent = "forum.ask.sent_notify" if route else "forum.ask.sent_no_notify"
-    text += "\n\n" + t(language, _for_kind(sent, draft))
-    await _prompt(update, text, _back(language, draft))
+    await replace(update, text, _to_session(language, draft))
     return END
 
 
-def _back(language: Language, draft: Draft) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[button(language, "forum.button.to_session", f"forum:s:{draft.session_id}")]]
-    )
+def _to_session(language: Language, draft: Draft) -> InlineKeyboardMarkup:
+    return keyboard([button(language, "forum.button.to_session", f"forum:s:{draft.session_id}")])
 
 
-async def back(update: Update, context: Context) -> str | int:
+@with_draft
+async def back(update: Update, context: Context, draft: Draft) -> str | int:
     """One step back; from the first step, back to the session."""
-    draft = _draft(context)
-    if draft is None:
-        return await _lost(update, context)
     language = await language_of(update, context)
     if draft.step == CONFIRM:
         return await _ask_name(update, language, draft)
@@ -311,7 +283,7 @@ async def back(update: Update, context: Context) -> str | int:
         core_of(context), draft.session_id, user.id if user else 0
     )
     if overview is not None:
-        await _prompt(update, *forum_views.session_view(language, overview))
+        await replace(update, *forum_views.session_view(language, overview))
     return END
 
 
@@ -319,7 +291,8 @@ async def cancel(update: Update, context: Context) -> int:
     """/cancel or the Cancel button: the draft is dropped, nothing is kept."""
     language = await language_of(update, context)
     _drop(context)
-    await _prompt(update, t(language, "cancel.done"), main_menu(language))
+    await answer(update)
+    await replace(update, t(language, "cancel.done"), main_menu(language))
     return END
 
 
@@ -339,20 +312,12 @@ async def use_buttons(update: Update, context: Context) -> None:
 
 async def busy(update: Update, context: Context) -> None:
     """Another command while a question is being written."""
-    language = await language_of(update, context)
-    if update.callback_query is not None:
-        with contextlib.suppress(TelegramError):
-            await update.callback_query.answer(plain(language, "forum.ask.busy"), show_alert=True)
-    elif update.effective_message is not None:
-        await update.effective_message.reply_html(t(language, "forum.ask.busy"))
+    await tell(update, await language_of(update, context), "forum.ask.busy")
 
 
 async def stale(update: Update, context: Context) -> None:
     """A button of another step or screen while writing."""
-    language = await language_of(update, context)
-    if update.callback_query is not None:
-        with contextlib.suppress(TelegramError):
-            await update.callback_query.answer(plain(language, "forum.ask.busy"), show_alert=True)
+    await alert(update, plain(await language_of(update, context), "forum.ask.busy"))
 
 
 async def timed_out(update: object, context: Context) -> None:
@@ -369,68 +334,41 @@ async def timed_out(update: object, context: Context) -> None:
             )
 
 
-class _Conversation(ConversationHandler[Context]):
-    """A conversation whose updates go nowhere else once it has handled them."""
-
-    async def handle_update(
-        self,
-        update: Update,
-        application: Application[Any, Context, Any, Any, Any, Any],
-        check_result: Any,
-        context: Context,
-    ) -> object | None:
-        """Handle the update, then stop the later handler groups (the common fallbacks)."""
-        await super().handle_update(update, application, check_result, context)
-        raise ApplicationHandlerStop
-
-
-def _cb(pattern: str, callback: Any) -> CallbackQueryHandler[Context, Any]:
-    return CallbackQueryHandler(callback, pattern=pattern)
-
-
 def build() -> ConversationHandler[Context]:
     """The asking conversation."""
     kinds = "|".join(QUESTION_KINDS)
-    states: dict[object, list[BaseHandler[Update, Context, Any]]] = {
-        KIND: [_cb(rf"^forum:kind:({kinds})$", choose_kind), _cb(r"^forum:back$", back)],
-        TEXT: [MessageHandler(TYPED, take_text), _cb(r"^forum:back$", back)],
+    states: dict[object, Handlers] = {
+        KIND: [
+            on_button(rf"^forum:kind:({kinds})$", choose_kind),
+            on_button(BACK, back),
+        ],
+        TEXT: [MessageHandler(TYPED, take_text), on_button(BACK, back)],
         NAME: [
-            _cb(r"^forum:anon$", anonymous),
+            on_button(r"^forum:anon$", anonymous),
             MessageHandler(TYPED, take_name),
-            _cb(r"^forum:back$", back),
+            on_button(BACK, back),
         ],
         CONFIRM: [
-            _cb(r"^forum:notify:(on|off)$", toggle_notify),
-            _cb(r"^forum:send:[0-9a-f]{12}$", send),
-            _cb(r"^forum:back$", back),
+            on_button(r"^forum:notify:(on|off)$", toggle_notify),
+            on_button(r"^forum:send:[0-9a-f]{12}$", send),
+            on_button(BACK, back),
         ],
         ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
     }
-    fallbacks: list[BaseHandler[Update, Context, Any]] = [
-        CommandHandler("cancel", cancel),
-        _cb(r"^cancel$", cancel),
-        CommandHandler("start", restart),
-        _cb(r"^(forum|menu|tip|status):", stale),
-        MessageHandler(
-            MESSAGE & filters.COMMAND & ~filters.Regex(r"^/(help|lang)(@\w+)?(\s|$)"), busy
-        ),
-        MessageHandler(MESSAGE & ~filters.COMMAND, use_buttons),
-    ]
-    with warnings.catch_warnings():
-        # Buttons are tracked per chat and user, not per message, on purpose: each step
-        # checks its draft (and Send its token), and other buttons get their own answer.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return _Conversation(
-            entry_points=[_cb(r"^forum:ask:\d{1,9}$", start)],
-            states=states,
-            fallbacks=fallbacks,
-            allow_reentry=True,
-            per_chat=True,
-            per_user=True,
-            conversation_timeout=DRAFT_MINUTES * 60,
-            name="forum-ask",
-            persistent=False,
-        )
+    return exclusive_conversation(
+        "forum-ask",
+        entry_points=[on_button(r"^forum:ask:\d{1,9}$", start)],
+        states=states,
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            on_button(r"^cancel$", cancel),
+            CommandHandler("start", restart),
+            on_button(r"^(forum|menu|tip|status):", stale),
+            MessageHandler(OTHER_COMMAND, busy),
+            MessageHandler(MESSAGE & ~filters.COMMAND, use_buttons),
+        ],
+        timeout_minutes=DRAFT_MINUTES,
+    )
 
 
 def register(application: TinbaoApp) -> None:

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.i18n import Language, plain, t
-from handlers.menu import paged
+from handlers.menu import button, paged
 from storage.forum import SessionInfo
 from storage.forum_residents import MyQuestion, Overview, PublicQuestion
 from storage.models import Unit
@@ -24,11 +24,6 @@ PER_PAGE = 6
 def when(moment: dt.datetime) -> str:
     """A time as residents read it: Vietnam time, day first."""
     return moment.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
-
-
-def button(language: Language, key: str, data: str, **params: object) -> InlineKeyboardButton:
-    """An inline button labelled from the catalog."""
-    return InlineKeyboardButton(plain(language, key, **params), callback_data=data)
 
 
 def _excerpt(text: str, size: int = LABEL_EXCERPT) -> str:

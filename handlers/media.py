@@ -7,10 +7,11 @@ import asyncio
 import mimetypes
 from dataclasses import dataclass, field
 
-from telegram import Bot, InlineKeyboardButton, Message
+from telegram import Bot, InlineKeyboardButton, Message, Update
 from telegram.error import BadRequest
 
 from handlers.i18n import Language, plain, t
+from handlers.menu import callback_arg
 from storage.media import MAX_DOWNLOAD_BYTES, MediaRefused, check_declared, prepare_attachment
 from storage.tips import NewAttachment
 
@@ -105,6 +106,21 @@ class Pending:
 def consent_text(language: Language, pending: Pending) -> str:
     """'This video may tell where it was recorded and on what phone: send as it is?'"""
     return t(language, "tip.as_is.ask", file=plain(language, f"tip.file.{pending.kind}"))
+
+
+def consent_answer(update: Update, pending: list[Pending]) -> tuple[Pending, bool] | None:
+    """The waiting file a pressed "send as it is" / "drop" button answers, taken off the
+    queue, and whether to send it; None when the button asks about another file."""
+    number, choice = int(callback_arg(update, 2)), callback_arg(update, 3)
+    if not pending or pending[0].number != number:
+        return None
+    return pending.pop(0), choice == "send"
+
+
+def consent_note(language: Language, pending: Pending, *, kept: bool) -> str:
+    """'The video is added as it is.' or 'The video was dropped.'"""
+    key = "tip.as_is.kept" if kept else "tip.as_is.dropped"
+    return t(language, key, file=plain(language, f"tip.file.{pending.kind}"))
 
 
 def consent_buttons(

@@ -8,14 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram import InlineKeyboardButton, Update
+from telegram.ext import CommandHandler
 
 from handlers.context import Context, TinbaoApp, core_of, is_private, language_of
+from handlers.conversation import Needs, forget, kept, on_button
 from handlers.i18n import Language, plain, t
-from handlers.menu import paged
+from handlers.menu import (
+    alert,
+    answer,
+    back_cancel_row,
+    button,
+    callback_arg,
+    keyboard,
+    paged,
+    replace,
+)
 from storage import subscriptions, units
 from storage.models import WARNING_CATEGORIES
 from storage.subscriptions import MAX_UNITS
@@ -37,31 +45,27 @@ class Draft:
 
 
 def _draft(context: Context) -> Draft | None:
-    found = context.user_data.get(DRAFT_KEY) if context.user_data is not None else None
-    return found if isinstance(found, Draft) else None
+    return kept(context, DRAFT_KEY, Draft)
+
+
+def _drop(context: Context) -> None:
+    forget(context, DRAFT_KEY)
+
+
+async def _expired(update: Update, context: Context) -> None:
+    """A button of a flow that ended (saved, cancelled, or the bot restarted)."""
+    await alert(update, plain(await language_of(update, context), "subscribe.expired"))
+
+
+with_draft = Needs(_draft, _expired)
 
 
 def _row(language: Language, back: str | None) -> list[InlineKeyboardButton]:
-    row = []
-    if back is not None:
-        row.append(InlineKeyboardButton(plain(language, "button.back"), callback_data=back))
-    row.append(InlineKeyboardButton(plain(language, "button.cancel"), callback_data="sub:cancel"))
-    return row
+    return back_cancel_row(language, back, cancel_data="sub:cancel")
 
 
-async def _show(update: Update, text: str, rows: list[list[InlineKeyboardButton]]) -> None:
-    """Edit the flow's message (or send it when the flow starts from a command)."""
-    markup = InlineKeyboardMarkup(rows)
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        try:
-            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-        except BadRequest as exc:  # pressing the same toggle twice changes nothing
-            if "not modified" not in exc.message.lower():
-                raise
-        return
-    if update.effective_message is not None:
-        await update.effective_message.reply_html(text, reply_markup=markup)
+def _mark(chosen: bool) -> str:
+    return "✅" if chosen else "⬜"
 
 
 async def _areas_text(context: Context, language: Language, unit_ids: set[int]) -> str:
@@ -84,21 +88,19 @@ async def show_areas(update: Update, context: Context, draft: Draft) -> None:
         if unit.id in branches:
             items.append((plain(language, "subscribe.open", name=name), f"sub:nav:{unit.id}:0"))
         else:
-            mark = "✅" if unit.id in draft.units else "⬜"
-            items.append((f"{mark} {name}", f"sub:tog:{unit.id}"))
+            items.append((f"{_mark(unit.id in draft.units)} {name}", f"sub:tog:{unit.id}"))
     rows = []
     if parent is not None:
-        mark = "✅" if parent.id in draft.units else "⬜"
         label = plain(language, "subscribe.whole", place=units.place_name(parent, language))
+        mark = _mark(parent.id in draft.units)
         rows.append([InlineKeyboardButton(f"{mark} {label}", callback_data=f"sub:tog:{parent.id}")])
     rows += paged(items, draft.page, page_data=f"sub:nav:{draft.browsing or 0}:{{page}}")
     if parent is not None:
-        up = f"sub:nav:{parent.parent_id or 0}:0"
-        rows.append([InlineKeyboardButton(plain(language, "subscribe.up"), callback_data=up)])
-    rows.append([InlineKeyboardButton(plain(language, "subscribe.next"), callback_data="sub:next")])
+        rows.append([button(language, "subscribe.up", f"sub:nav:{parent.parent_id or 0}:0")])
+    rows.append([button(language, "subscribe.next", "sub:next")])
     rows.append(_row(language, None))
     chosen = await _areas_text(context, language, draft.units)
-    await _show(update, t(language, "subscribe.areas", chosen=chosen), rows)
+    await replace(update, t(language, "subscribe.areas", chosen=chosen), keyboard(*rows))
 
 
 async def show_categories(update: Update, context: Context, draft: Draft) -> None:
@@ -106,30 +108,24 @@ async def show_categories(update: Update, context: Context, draft: Draft) -> Non
     language = await language_of(update, context)
     rows = []
     for key in WARNING_CATEGORIES:
-        mark = "✅" if key in draft.categories else "⬜"
-        label = f"{mark} {plain(language, f'wcat.{key}')}"
+        label = f"{_mark(key in draft.categories)} {plain(language, f'wcat.{key}')}"
         rows.append([InlineKeyboardButton(label, callback_data=f"sub:cat:{key}")])
-    mark = "✅" if not draft.categories else "⬜"
-    all_label = f"{mark} {plain(language, 'subscribe.all_categories')}"
+    all_label = f"{_mark(not draft.categories)} {plain(language, 'subscribe.all_categories')}"
     rows.append([InlineKeyboardButton(all_label, callback_data="sub:cat:all")])
-    rows.append(
-        [InlineKeyboardButton(plain(language, "subscribe.next"), callback_data="sub:quiet")]
-    )
+    rows.append([button(language, "subscribe.next", "sub:quiet")])
     rows.append(_row(language, "sub:areas"))
-    await _show(update, t(language, "subscribe.categories"), rows)
+    await replace(update, t(language, "subscribe.categories"), keyboard(*rows))
 
 
 async def show_quiet(update: Update, context: Context) -> None:
     """Step 3: quiet hours."""
     language = await language_of(update, context)
-    rows = [
-        [InlineKeyboardButton(plain(language, "subscribe.quiet_none"), callback_data="sub:q:none")]
-    ]
+    rows = [[button(language, "subscribe.quiet_none", "sub:q:none")]]
     for start, end in QUIET_CHOICES:
         label = plain(language, "subscribe.quiet_option", start=f"{start:02d}", end=f"{end:02d}")
         rows.append([InlineKeyboardButton(label, callback_data=f"sub:q:{start}-{end}")])
     rows.append(_row(language, "sub:cats"))
-    await _show(update, t(language, "subscribe.quiet"), rows)
+    await replace(update, t(language, "subscribe.quiet"), keyboard(*rows))
 
 
 async def show_confirm(update: Update, context: Context, draft: Draft) -> None:
@@ -150,16 +146,14 @@ async def show_confirm(update: Update, context: Context, draft: Draft) -> None:
         categories=categories,
         quiet=quiet,
     )
-    rows = [[InlineKeyboardButton(plain(language, "subscribe.save"), callback_data="sub:save")]]
-    rows.append(_row(language, "sub:quiet"))
-    await _show(update, text, rows)
+    rows = [[button(language, "subscribe.save", "sub:save")], _row(language, "sub:quiet")]
+    await replace(update, text, keyboard(*rows))
 
 
 async def subscribe(update: Update, context: Context) -> None:
     """/subscribe, or the Subscribe button: start from what the resident chose before."""
     language = await language_of(update, context)
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+    await answer(update)
     if not is_private(update) or update.effective_user is None:
         if update.effective_message is not None:
             await update.effective_message.reply_html(t(language, "subscribe.private_only"))
@@ -178,63 +172,37 @@ async def subscribe(update: Update, context: Context) -> None:
     await show_areas(update, context, draft)
 
 
-async def _expired(update: Update, context: Context) -> None:
-    language = await language_of(update, context)
-    if update.callback_query is not None:
-        await update.callback_query.answer(plain(language, "subscribe.expired"), show_alert=True)
-
-
-def _arg(update: Update, index: int) -> str:
-    assert update.callback_query is not None and update.callback_query.data is not None
-    return update.callback_query.data.split(":")[index]
-
-
-async def navigate(update: Update, context: Context) -> None:
+@with_draft
+async def navigate(update: Update, context: Context, draft: Draft) -> None:
     """📂 a province or district, ◀ ▶, or ⬆️."""
-    draft = _draft(context)
-    if draft is None:
-        await _expired(update, context)
-        return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    unit_id, page = int(_arg(update, 2)), int(_arg(update, 3))
+    unit_id, page = int(callback_arg(update, 2)), int(callback_arg(update, 3))
     draft.browsing, draft.page = unit_id or None, page
     await show_areas(update, context, draft)
 
 
-async def toggle_unit(update: Update, context: Context) -> None:
+@with_draft(answer=False)
+async def toggle_unit(update: Update, context: Context, draft: Draft) -> None:
     """Choose or drop a commune (or a whole district or province)."""
-    draft = _draft(context)
-    if draft is None:
-        await _expired(update, context)
-        return
-    language = await language_of(update, context)
-    assert update.callback_query is not None
-    unit_id = int(_arg(update, 2))
+    unit_id = int(callback_arg(update, 2))
     if unit_id in draft.units:
         draft.units.discard(unit_id)
     elif len(draft.units) >= MAX_UNITS:
-        await update.callback_query.answer(plain(language, "subscribe.too_many"), show_alert=True)
+        await alert(update, plain(await language_of(update, context), "subscribe.too_many"))
         return
     else:
         draft.units.add(unit_id)
-    await update.callback_query.answer()
+    await answer(update)
     await show_areas(update, context, draft)
 
 
-async def step(update: Update, context: Context) -> None:
+@with_draft(answer=False)
+async def step(update: Update, context: Context, draft: Draft) -> None:
     """Next and Back between the steps."""
-    draft = _draft(context)
-    if draft is None:
-        await _expired(update, context)
-        return
-    language = await language_of(update, context)
-    assert update.callback_query is not None
-    where = _arg(update, 1)
+    where = callback_arg(update, 1)
     if where == "next" and not draft.units:
-        await update.callback_query.answer(plain(language, "subscribe.pick_first"), show_alert=True)
+        await alert(update, plain(await language_of(update, context), "subscribe.pick_first"))
         return
-    await update.callback_query.answer()
+    await answer(update)
     if where == "areas":
         await show_areas(update, context, draft)
     elif where in ("next", "cats"):
@@ -243,15 +211,10 @@ async def step(update: Update, context: Context) -> None:
         await show_quiet(update, context)
 
 
-async def toggle_category(update: Update, context: Context) -> None:
+@with_draft
+async def toggle_category(update: Update, context: Context, draft: Draft) -> None:
     """Choose or drop a kind of warning; "all" clears the choice."""
-    draft = _draft(context)
-    if draft is None:
-        await _expired(update, context)
-        return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    key = _arg(update, 2)
+    key = callback_arg(update, 2)
     if key == "all":
         draft.categories.clear()
     else:
@@ -259,15 +222,10 @@ async def toggle_category(update: Update, context: Context) -> None:
     await show_categories(update, context, draft)
 
 
-async def choose_quiet(update: Update, context: Context) -> None:
+@with_draft
+async def choose_quiet(update: Update, context: Context, draft: Draft) -> None:
     """No quiet hours, or one of the offered spans."""
-    draft = _draft(context)
-    if draft is None:
-        await _expired(update, context)
-        return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    choice = _arg(update, 2)
+    choice = callback_arg(update, 2)
     if choice == "none":
         draft.quiet = None
     else:
@@ -276,20 +234,15 @@ async def choose_quiet(update: Update, context: Context) -> None:
     await show_confirm(update, context, draft)
 
 
-async def save(update: Update, context: Context) -> None:
+@with_draft
+async def save(update: Update, context: Context, draft: Draft) -> None:
     """Store the subscription: the chat id sealed, the choices in clear."""
-    draft = _draft(context)
-    query = update.callback_query
-    if draft is None or query is None or update.effective_user is None:
-        await _expired(update, context)
-        return
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
     language = await language_of(update, context)
-    await query.answer()
-    chat = update.effective_chat
-    assert chat is not None
     await subscriptions.subscribe(
         core_of(context),
-        update.effective_user.id,
+        user.id,
         chat.id,
         unit_ids=sorted(draft.units),
         categories=sorted(draft.categories),
@@ -298,29 +251,23 @@ async def save(update: Update, context: Context) -> None:
         language=language,
     )
     areas = await _areas_text(context, language, draft.units)
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT_KEY, None)
-    await query.edit_message_text(
-        t(language, "subscribe.saved", areas=areas), parse_mode=ParseMode.HTML
-    )
+    _drop(context)
+    await replace(update, t(language, "subscribe.saved", areas=areas))
 
 
 async def cancel(update: Update, context: Context) -> None:
     """Cancel: nothing is saved."""
     language = await language_of(update, context)
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT_KEY, None)
-    query = update.callback_query
-    if query is not None:
-        await query.answer()
-        await query.edit_message_text(t(language, "cancel.done"), parse_mode=ParseMode.HTML)
+    _drop(context)
+    if update.callback_query is not None:
+        await answer(update)
+        await replace(update, t(language, "cancel.done"))
 
 
 async def unsubscribe(update: Update, context: Context) -> None:
     """/unsubscribe or the Unsubscribe button: forget the subscription and the chat id."""
     language = await language_of(update, context)
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+    await answer(update)
     if update.effective_user is None or update.effective_message is None:
         return
     if not is_private(update):
@@ -348,4 +295,4 @@ def register(application: TinbaoApp) -> None:
         (r"^sub:save$", save),
         (r"^sub:cancel$", cancel),
     ):
-        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+        application.add_handler(on_button(pattern, callback))

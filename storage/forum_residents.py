@@ -45,6 +45,7 @@ from storage.models import (
     Unit,
     utcnow,
 )
+from storage.reply_route import ReplyRoute as ReplyRoute
 
 TEXT_MIN, TEXT_MAX = 10, 1000
 NAME_MAX = 40
@@ -57,14 +58,6 @@ class ForumClosed(ForumError):
 
 class RateLimited(ForumError):
     """The resident asked too many questions in the last hour."""
-
-
-@dataclass(frozen=True)
-class ReplyRoute:
-    """Where the asker is told the outcome, when they chose to be told in the chat."""
-
-    chat_id: int
-    language: str
 
 
 @dataclass(frozen=True)
@@ -376,8 +369,7 @@ async def _store_question(
     body = json.dumps({"text": text, "name": name}, ensure_ascii=False).encode()
     route_blob = None
     if route is not None:
-        plain = json.dumps({"chat_id": route.chat_id, "language": route.language}).encode()
-        route_blob = seal(relay, plain, forum_route_context(question_id))
+        route_blob = route.seal(relay, forum_route_context(question_id))
     key = None if kind == "complaint" else forum_key(core, session_id, user_id)
     async with core.db.write() as session:
         current = await session.get(ForumSession, session_id)
@@ -510,8 +502,6 @@ async def resolve_route(core: Core, question_id: uuid.UUID) -> ReplyRoute | None
         question = await session.get(ForumQuestion, question_id)
         if question is None or question.route_sealed is None or question.route_key_id is None:
             return None
-        data = ring.open(
-            question.route_key_id, question.route_sealed, forum_route_context(question.id)
+        return ReplyRoute.open(
+            ring, question.route_key_id, question.route_sealed, forum_route_context(question.id)
         )
-    raw = json.loads(data)
-    return ReplyRoute(chat_id=int(raw["chat_id"]), language=str(raw["language"]))

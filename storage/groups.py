@@ -125,14 +125,20 @@ async def _unit_within(session: AsyncSession, identity: Identity, unit_id: int) 
     return unit
 
 
+async def _decidable(session: AsyncSession, identity: Identity, group_id: int) -> ChatGroup:
+    """A group the officer may decide on: not yet bound to a unit, or bound within theirs."""
+    row = await session.get(ChatGroup, group_id)
+    if row is None:
+        raise GroupError("no such group")
+    if row.unit_id is not None:
+        await _unit_within(session, identity, row.unit_id)
+    return row
+
+
 async def approve(core: Core, identity: Identity, group_id: int, unit_id: int) -> None:
     """Approve a group and bind it to a unit within the officer's subtree."""
     async with core.db.write() as session:
-        row = await session.get(ChatGroup, group_id)
-        if row is None:
-            raise GroupError("no such group")
-        if row.unit_id is not None:
-            await _unit_within(session, identity, row.unit_id)
+        row = await _decidable(session, identity, group_id)
         unit = await _unit_within(session, identity, unit_id)
         row.status, row.unit_id = "approved", unit.id
         row.decided_at, row.decided_by, row.updated_at = utcnow(), identity.officer_id, utcnow()
@@ -152,11 +158,7 @@ async def approve(core: Core, identity: Identity, group_id: int, unit_id: int) -
 async def reject(core: Core, identity: Identity, group_id: int) -> None:
     """Refuse a group (or stop an approved one): it receives nothing."""
     async with core.db.write() as session:
-        row = await session.get(ChatGroup, group_id)
-        if row is None:
-            raise GroupError("no such group")
-        if row.unit_id is not None:
-            await _unit_within(session, identity, row.unit_id)
+        row = await _decidable(session, identity, group_id)
         row.status, row.decided_at = "rejected", utcnow()
         row.decided_by, row.updated_at = identity.officer_id, utcnow()
         await audit.record(

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit, outbox, tip_limits
+from storage import audit, tip_limits
 from storage.contexts import (
     attachment_context,
     reply_route_context,
@@ -42,6 +42,7 @@ from storage.crypto import (
     wrap_private_key,
 )
 from storage.models import Attachment, RefCounter, Tip, TipMessage, Unit, utcnow
+from storage.reply_route import ReplyRoute as ReplyRoute
 
 # DESIGN §3, from the practice of the seed provinces.
 CATEGORIES = (
@@ -108,14 +109,6 @@ class Submitted:
     ref: str
     receipt: str = field(repr=False)
     unit_id: int
-
-
-@dataclass(frozen=True)
-class ReplyRoute:
-    """Where officer replies go when the tipster asked for them in the chat."""
-
-    chat_id: int = field(repr=False)
-    language: str = "vi"
 
 
 @dataclass(frozen=True)
@@ -259,11 +252,7 @@ async def _store_tip(
     console = core.vault.console_public
     route_blob = None
     if reply_route is not None:
-        route_blob = seal(
-            core.vault.relay_public,
-            json.dumps(asdict(reply_route)).encode(),
-            reply_route_context(tip_id),
-        )
+        route_blob = reply_route.seal(core.vault.relay_public, reply_route_context(tip_id))
     now = utcnow()
     async with core.db.write() as session:
         unit = await route_unit(session, content.place_unit_id)
@@ -435,75 +424,3 @@ async def _store_follow_up(
             details={"attachments": len(attachments)},
         )
     return message_id
-
-
-async def reply_to_tipster(
-    core: Core, tip_id: uuid.UUID, *, officer_id: int, text: str
-) -> uuid.UUID:
-    """An officer's reply: sealed for the console thread and for the tipster's key.
-
-    When the tipster chose a reply route, the reply is queued for the chat in the same
-    transaction; the bot resolves the sealed route, so this process never sees a chat id.
-    """
-    text = text.strip()
-    if not text:
-        raise TipError("a reply needs text")
-    if len(text) > MAX_TEXT - 200:
-        raise TipError(f"the reply is longer than {MAX_TEXT - 200} characters")
-    message_id = uuid.uuid4()
-    console = core.vault.console_public
-    async with core.db.write() as session:
-        tip = await session.get(Tip, tip_id)
-        if tip is None:
-            raise TipError("no such tip")
-        tipster_public = PublicKey.from_bytes(tip.tipster_public_key)
-        session.add(
-            TipMessage(
-                id=message_id,
-                tip_id=tip.id,
-                direction="officer",
-                officer_id=officer_id,
-                key_id=console.key_id,
-                sealed=seal(console, text.encode(), tip_message_context(message_id)),
-                tipster_sealed=seal(
-                    tipster_public, text.encode(), tipster_message_context(message_id)
-                ),
-            )
-        )
-        tip.updated_at = utcnow()
-        if tip.reply_route_sealed is not None:
-            outbox.enqueue(
-                session,
-                core.vault.relay_public,
-                "tip_reply",
-                outbox.Payload(
-                    message="tip.reply_pushed",
-                    params={"ref": tip.ref, "text": text},
-                    route_tip_id=str(tip.id),
-                ),
-                dedupe_key=f"tip-reply:{message_id}",
-            )
-        await audit.record(
-            session,
-            "tip.reply",
-            actor=f"officer:{officer_id}",
-            officer_id=officer_id,
-            subject_type="tip",
-            subject_id=tip.ref,
-            details={"pushed": tip.reply_route_sealed is not None},
-        )
-    return message_id
-
-
-async def resolve_route(core: Core, tip_id: uuid.UUID) -> ReplyRoute | None:
-    """Open a tip's reply route with the relay key (only the bot process can)."""
-    ring = core.vault.require_relay()
-    async with core.db.read() as session:
-        tip = await session.get(Tip, tip_id)
-        if tip is None or tip.reply_route_sealed is None or tip.reply_route_key_id is None:
-            return None
-        data = ring.open(
-            tip.reply_route_key_id, tip.reply_route_sealed, reply_route_context(tip.id)
-        )
-    raw = json.loads(data)
-    return ReplyRoute(chat_id=int(raw["chat_id"]), language=str(raw["language"]))

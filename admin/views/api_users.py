@@ -99,9 +99,7 @@ def register(app: web.Application) -> None:
     kit.document(app, f"{P}/users", "get", {
         "summary": "Officers of the administrator's unit and the units below it",
         "responses": {
-            "200": kit.json_response("the officers", {
-                "type": "object", "required": ["items"],
-                "properties": {"items": {"type": "array", "items": ref}}}),
+            "200": kit.json_response("the officers", kit.items_of(ref)),
             **kit.error_responses(401, 403),
         },
     })  # fmt: skip

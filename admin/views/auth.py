@@ -108,6 +108,17 @@ async def _finish(request: web.Request, target: str) -> web.StreamResponse:
     return response
 
 
+async def _wrong_code(request: web.Request, officer_id: int) -> web.StreamResponse | None:
+    """Count a wrong TOTP code; once it locks the account, end the half-signed-in session."""
+    core = request.app[CORE]
+    request.app[METRICS].failed_logins.labels("totp").inc()
+    if not await totp.is_locked(core, officer_id):
+        return None
+    await sessions.end_session(core, session_cookie(request) or "")
+    flash(request, "auth.error.locked_short", "error")
+    return see_other("/login")
+
+
 @public
 async def totp_page(request: web.Request) -> web.StreamResponse:
     """GET /login/totp: ask for the 6-digit code."""
@@ -126,12 +137,8 @@ async def totp_submit(request: web.Request) -> web.StreamResponse:
     core = request.app[CORE]
     if await totp.verify_code(core, viewer.officer_id, form.get("code", "")):
         return await _finish(request, target)
-    request.app[METRICS].failed_logins.labels("totp").inc()
-    locked = await totp.is_locked(core, viewer.officer_id)
-    if locked:
-        await sessions.end_session(core, session_cookie(request) or "")
-        flash(request, "auth.error.locked_short", "error")
-        return see_other("/login")
+    if (locked := await _wrong_code(request, viewer.officer_id)) is not None:
+        return locked
     context = {"next": target, "error": "auth.error.code"}
     return render(request, "auth/totp.html", context, status=401)
 
@@ -171,11 +178,8 @@ async def enrol_submit(request: web.Request) -> web.StreamResponse:
     if await totp.confirm_enrolment(core, viewer.officer_id, form.get("code", "")):
         flash(request, "auth.flash.enrolled")
         return await _finish(request, target)
-    request.app[METRICS].failed_logins.labels("totp").inc()
-    if await totp.is_locked(core, viewer.officer_id):
-        await sessions.end_session(core, session_cookie(request) or "")
-        flash(request, "auth.error.locked_short", "error")
-        return see_other("/login")
+    if (locked := await _wrong_code(request, viewer.officer_id)) is not None:
+        return locked
     enrolment = await totp.enrolment(core, viewer.officer_id)
     if enrolment is None:
         return see_other("/login")

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from admin import kit
 from admin.views import forum_api, forum_questions, forum_texts
-from storage import forum, forum_moderation
+from storage import forum, forum_moderation, forum_queries
 from storage.broadcast import BroadcastError
 from storage.forum import ForumError, ForumNotFound
 from storage.models import QUESTION_STATES, SIGNERS, TOPICS
@@ -39,7 +39,7 @@ async def sessions_page(request: web.Request) -> web.StreamResponse:
     """GET /forum: the sessions of the officer's units, newest first, with their queues."""
     core = kit.core(request)
     identity = kit.current(request).identity
-    rows = await forum.list_sessions(core, identity)
+    rows = await forum_queries.list_sessions(core, identity)
     flagged = await forum_moderation.flagged_count(core, identity)
     return kit.render(request, "forum/sessions.html", {"rows": rows, "flagged": flagged})
 
@@ -47,7 +47,7 @@ async def sessions_page(request: web.Request) -> web.StreamResponse:
 async def _form_page(
     request: web.Request, values: dict[str, str], error: str | None, status: int = 200
 ) -> web.Response:
-    choices = await forum.choices(kit.core(request), kit.current(request).identity)
+    choices = await forum_queries.choices(kit.core(request), kit.current(request).identity)
     context = {"choices": choices, "values": values, "error": error}
     return kit.render(request, "forum/new.html", context, status=status)
 
@@ -79,7 +79,7 @@ async def create(request: web.Request) -> web.StreamResponse:
     if not unit.isdigit() or opens is None or closes is None:
         return await _form_page(request, values, "forum.error.form", status=400)
     if values.get("all_groups"):
-        group_ids = await forum.default_groups(core, int(unit))
+        group_ids = await forum_queries.default_groups(core, int(unit))
     else:
         group_ids = [int(g) for g in data.getall("group", []) if isinstance(g, str) and g.isdigit()]
     try:
@@ -110,7 +110,7 @@ async def session_page(request: web.Request) -> web.StreamResponse:
     try:
         info = await forum.get_session(core, identity, session_id)
         items = await forum_moderation.questions(core, identity, session_id)
-        announced = await forum.announcement_progress(core, identity, session_id)
+        announced = await forum_queries.announcement_progress(core, identity, session_id)
     except ForumNotFound:
         raise web.HTTPNotFound() from None
     by_status = {status: [q for q in items if q.status == status] for status in QUESTION_STATES}
@@ -120,7 +120,7 @@ async def session_page(request: web.Request) -> web.StreamResponse:
         "flagged": [q for q in items if q.flagged],
         "targets": [q for q in items if q.status in ("pending", "approved", "answered")],
         "announced": announced,
-        "groups": await forum.group_titles(core, info.publish_group_ids),
+        "groups": await forum_queries.group_titles(core, info.publish_group_ids),
         "topics": TOPICS,
         "signers": SIGNERS,
         "editable": info.status == "open",

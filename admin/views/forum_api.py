@@ -11,7 +11,7 @@ from aiohttp import web
 
 from admin import kit
 from admin.views import forum_texts
-from storage import forum, forum_answers, forum_moderation
+from storage import forum_answers, forum_moderation, forum_queries
 from storage.broadcast import BroadcastError
 from storage.forum import ForumError, ForumNotFound, SessionInfo
 from storage.forum_moderation import QueueItem
@@ -79,7 +79,7 @@ def question_json(item: QueueItem) -> dict[str, Any]:
 @kit.api_requires("moderator")
 async def list_sessions(request: web.Request) -> web.Response:
     """GET /api/v1/forum/sessions."""
-    rows = await forum.list_sessions(kit.core(request), kit.current(request).identity)
+    rows = await forum_queries.list_sessions(kit.core(request), kit.current(request).identity)
     items = [
         {
             **session_json(row.info),
@@ -189,9 +189,7 @@ def _document(app: web.Application) -> None:
     kit.document(app, f"{P}/forum/sessions", "get", {
         "summary": "Forum sessions of the officer's units, with their queue sizes",
         "responses": {
-            "200": kit.json_response("the sessions", {
-                "type": "object", "required": ["items"],
-                "properties": {"items": {"type": "array", "items": session_ref}}}),
+            "200": kit.json_response("the sessions", kit.items_of(session_ref)),
             **kit.error_responses(401, 403),
         },
     })  # fmt: skip
@@ -200,9 +198,7 @@ def _document(app: web.Application) -> None:
         "parameters": [{"name": "session_id", "in": "path", "required": True,
                         "schema": {"type": "integer"}}],
         "responses": {
-            "200": kit.json_response("the questions", {
-                "type": "object", "required": ["items"],
-                "properties": {"items": {"type": "array", "items": question_ref}}}),
+            "200": kit.json_response("the questions", kit.items_of(question_ref)),
             **kit.error_responses(401, 403, 404),
         },
     })  # fmt: skip

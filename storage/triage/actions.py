@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit, tips
+from storage import audit, tip_replies, tips
 from storage.auth import Identity
 from storage.contexts import tip_message_context
 from storage.core import Core
@@ -204,7 +204,9 @@ async def reply(core: Core, identity: Identity, ref: str, text: str) -> uuid.UUI
         tip, _unit = await scoped_tip(session, identity, ref)
         tip_id = tip.id
     try:
-        return await tips.reply_to_tipster(core, tip_id, officer_id=identity.officer_id, text=text)
+        return await tip_replies.reply_to_tipster(
+            core, tip_id, officer_id=identity.officer_id, text=text
+        )
     except tips.TipError as exc:
         raise TriageError(str(exc)) from None
 

@@ -21,7 +21,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 # The commune police's hand-over rule: a tip nobody opened for 24 hours is flagged.
 UNOPENED_LIMIT = dt.timedelta(hours=24)
 MAX_NOTE = 4000
-# What `storage.tips.reply_to_tipster` accepts (room is left for the message around it).
+# What `storage.tip_replies.reply_to_tipster` accepts (room is left for the message around it).
 MAX_REPLY = MAX_TEXT - 200
 
 

@@ -7,7 +7,6 @@ answers /start and takes a tip that only A's console key opens.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,33 +14,24 @@ from sqlalchemy import select
 
 from bot.bootstrap import open_core
 from bot.config import load_settings
-from sandbox.server import SandboxServer, start_sandbox
+from sandbox.server import SandboxServer
 from storage import tips, units
 from storage.contexts import tip_context
 from storage.core import KeyUnavailable
 from storage.crypto import KeyFileError, KeyStore
 from storage.db import Database
 from storage.models import Tip
-from tests.e2e.test_tinbao_run import start_tinbao
-from tests.integration.test_officers_cli import tinbao
-from tests.support.botenv import random_token
+from tests.support.cli import start_tinbao, tinbao
 from tests.support.tip_flow import TEXT, Draft, send_tip
 
 BOT_PASSPHRASE = "the bot host's own passphrase"
 CONSOLE_PASSPHRASE = "only the console host knows this one"
 
 
-@pytest.fixture
-async def sandbox() -> AsyncIterator[tuple[str, SandboxServer]]:
-    token = random_token()
-    async with await start_sandbox(bot_token=token) as box:
-        yield token, box
-
-
 async def test_bot_host_runs_on_exported_keys_and_cannot_open_tips(
-    tmp_path: Path, sandbox: tuple[str, SandboxServer]
+    tmp_path: Path, external_api: tuple[str, SandboxServer]
 ) -> None:
-    token, box = sandbox
+    token, box = external_api
     host_a, host_b = tmp_path / "console-host", tmp_path / "bot-host"
     shared = tmp_path / "database"
     shared.mkdir()

@@ -32,8 +32,8 @@ from tests.support.broadcasting import (
     bot_messages,
     broadcaster,
     scaled_budget,
-    unit_id,
 )
+from tests.support.officers import unit_id
 
 SCALE = 10.0
 GROUPS, RESIDENTS = 300, 1000

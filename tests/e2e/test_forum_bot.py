@@ -12,11 +12,12 @@ import uuid
 
 import pytest
 
-from sandbox.testing import Group, Resident
+from sandbox.testing import BotMessage, CallbackAnswer, Group, Resident
 from storage import forum_answers, forum_moderation, forum_residents, groups
 from storage.auth import Identity
 from tests.support.botenv import BotEnv
-from tests.support.forum import moderator, open_session, render, unit_id
+from tests.support.forum import moderator, open_session, render
+from tests.support.officers import unit_id
 
 LAN_ASKS = "Xin hỏi thủ tục đăng ký tạm trú cho người thuê trọ làm ở đâu ạ?"
 MINH_ASKS = "Đề nghị Công an xã tăng cường tuần tra đoạn đường qua chợ vào buổi tối."
@@ -55,13 +56,23 @@ async def _open_forum(resident: Resident, *, from_menu: bool = False) -> None:
     await resident.expect("đang mở")
 
 
-async def _ask(resident: Resident, text: str, name: str | None = None) -> None:
+async def _enter_session(resident: Resident) -> None:
+    """From the list of open sessions, into Thanh Long's."""
     await resident.press("🟢 Diễn đàn “Công an lắng nghe ý kiến Nhân dân” xã Thanh Long")
     await resident.expect("Đang nhận câu hỏi")
+
+
+async def _start_writing(resident: Resident, kind: str) -> BotMessage:
+    """Into the session, then "ask" and the kind of message; the prompt for the text."""
+    await _enter_session(resident)
     await resident.press("✍️ Đặt câu hỏi, nêu ý kiến")
     await resident.expect("Bạn muốn gửi")
-    await resident.press("❓ Câu hỏi")
-    await resident.expect("Hãy nhập")
+    await resident.press(kind)
+    return await resident.expect("Hãy nhập")
+
+
+async def _ask(resident: Resident, text: str, name: str | None = None) -> None:
+    await _start_writing(resident, "❓ Câu hỏi")
     await resident.send(text)
     await resident.expect("ký tên")
     if name is None:
@@ -73,6 +84,15 @@ async def _ask(resident: Resident, text: str, name: str | None = None) -> None:
     await resident.press("📨 Gửi")
     sent = await resident.expect("Đã gửi")
     assert "Công an xã Thanh Long" in sent.text and "bot sẽ báo bạn" in sent.text
+
+
+async def _report(resident: Resident) -> CallbackAnswer:
+    """Report the answer shown, through the confirmation step; the bot's answer."""
+    await resident.press("🚩 Báo cáo vi phạm")
+    await resident.expect(lambda m: m.button("⬅️ Không, quay lại") is not None)
+    return await resident.press(
+        "🚩 Xác nhận: nội dung xúc phạm, sai sự thật hoặc lộ thông tin cá nhân"
+    )
 
 
 async def _question_id(env: BotEnv, hoa: Identity, session_id: int, text: str) -> uuid.UUID:
@@ -103,8 +123,7 @@ async def test_two_residents_ask_one_votes_the_answer_reaches_group_forum_and_as
     # Minh has Lan's question too: once, and a second press says so.
     await minh.send("/forum")
     await minh.expect("đang mở")
-    await minh.press("🟢 Diễn đàn “Công an lắng nghe ý kiến Nhân dân” xã Thanh Long")
-    await minh.expect("Đang nhận câu hỏi")
+    await _enter_session(minh)
     await minh.press("⏳ Câu hỏi đang chờ giải đáp (1)")
     await minh.expect("Câu hỏi được nhiều người quan tâm")
     await minh.press("👥 1 · Xin hỏi thủ tục đăng ký tạm trú cho người thuê…")
@@ -135,8 +154,7 @@ async def test_two_residents_ask_one_votes_the_answer_reaches_group_forum_and_as
     assert REASON in declined.text and MINH_ASKS in declined.text
     await minh.send("/forum")
     await minh.expect("đang mở")
-    await minh.press("🟢 Diễn đàn “Công an lắng nghe ý kiến Nhân dân” xã Thanh Long")
-    await minh.expect("Đang nhận câu hỏi")
+    await _enter_session(minh)
     await minh.press("✅ Câu hỏi đã được giải đáp (1)")
     await minh.expect("Chọn một câu hỏi")
     await minh.press("👥 2 · Xin hỏi thủ tục đăng ký tạm trú cho người thuê…")
@@ -166,25 +184,16 @@ async def test_abusive_reports_hide_an_answer_until_a_moderator_looks(bot_env: B
     reporters = [bot_env.resident(name) for name in ("An", "Bình", "Chi")]
     for number, resident in enumerate(reporters, start=1):
         await _open_forum(resident)
-        await resident.press("🟢 Diễn đàn “Công an lắng nghe ý kiến Nhân dân” xã Thanh Long")
-        await resident.expect("Đang nhận câu hỏi")
+        await _enter_session(resident)
         await resident.press("✅ Câu hỏi đã được giải đáp (1)")
         await resident.expect("Chọn một câu hỏi")
         await resident.press("👥 1 · Xin hỏi thủ tục đăng ký tạm trú cho người thuê…")
         await resident.expect(ANSWER)
-        await resident.press("🚩 Báo cáo vi phạm")
-        await resident.expect(lambda m: m.button("⬅️ Không, quay lại") is not None)
-        said = await resident.press(
-            "🚩 Xác nhận: nội dung xúc phạm, sai sự thật hoặc lộ thông tin cá nhân"
-        )
+        said = await _report(resident)
         if number < len(reporters):
             assert "Cán bộ kiểm duyệt sẽ xem xét" in said.text
             await resident.expect(ANSWER)
-            await resident.press("🚩 Báo cáo vi phạm")
-            await resident.expect(lambda m: m.button("⬅️ Không, quay lại") is not None)
-            again = await resident.press(
-                "🚩 Xác nhận: nội dung xúc phạm, sai sự thật hoặc lộ thông tin cá nhân"
-            )
+            again = await _report(resident)
             assert "đã báo cáo nội dung này rồi" in again.text
         else:
             assert "tạm ẩn" in said.text
@@ -193,8 +202,7 @@ async def test_abusive_reports_hide_an_answer_until_a_moderator_looks(bot_env: B
     # Hidden from everyone until a moderator looks.
     dung = bot_env.resident("Dũng")
     await _open_forum(dung)
-    await dung.press("🟢 Diễn đàn “Công an lắng nghe ý kiến Nhân dân” xã Thanh Long")
-    await dung.expect("Đang nhận câu hỏi")
+    await _enter_session(dung)
     await dung.press("✅ Câu hỏi đã được giải đáp (0)")
     await dung.expect("Chưa có câu hỏi nào được giải đáp")
     (item,) = await forum_moderation.questions(core, hoa, session_id)
@@ -213,12 +221,7 @@ async def test_asking_has_limits_back_cancel_and_an_opt_out_of_notices(bot_env: 
     await open_session(core, hoa)
     an = bot_env.resident("An")
     await _open_forum(an, from_menu=True)
-    await an.press("🟢 Diễn đàn “Công an lắng nghe ý kiến Nhân dân” xã Thanh Long")
-    await an.expect("Đang nhận câu hỏi")
-    await an.press("✍️ Đặt câu hỏi, nêu ý kiến")
-    await an.expect("Bạn muốn gửi")
-    await an.press("⚠️ Phản ánh về thái độ, tác phong của cán bộ")
-    prompt = await an.expect("Hãy nhập")
+    prompt = await _start_writing(an, "⚠️ Phản ánh về thái độ, tác phong của cán bộ")
     assert "không được gắn với tài khoản của bạn" in prompt.text
     await an.send("Ngắn quá")
     await an.expect("quá ngắn")
@@ -232,12 +235,7 @@ async def test_asking_has_limits_back_cancel_and_an_opt_out_of_notices(bot_env: 
 
     await an.send("/forum")
     await an.expect("đang mở")
-    await an.press("🟢 Diễn đàn “Công an lắng nghe ý kiến Nhân dân” xã Thanh Long")
-    await an.expect("Đang nhận câu hỏi")
-    await an.press("✍️ Đặt câu hỏi, nêu ý kiến")
-    await an.expect("Bạn muốn gửi")
-    await an.press("💡 Ý kiến, kiến nghị")
-    await an.expect("Hãy nhập")
+    await _start_writing(an, "💡 Ý kiến, kiến nghị")
     await an.send(MINH_ASKS)
     await an.expect("ký tên")
     await an.press("🙈 Ẩn danh")
@@ -261,12 +259,7 @@ async def test_a_complaint_keeps_no_link_to_the_chat_unless_the_resident_asks(
     await open_session(core, hoa)
     binh = bot_env.resident("Bình")
     await _open_forum(binh)
-    await binh.press("🟢 Diễn đàn “Công an lắng nghe ý kiến Nhân dân” xã Thanh Long")
-    await binh.expect("Đang nhận câu hỏi")
-    await binh.press("✍️ Đặt câu hỏi, nêu ý kiến")
-    await binh.expect("Bạn muốn gửi")
-    await binh.press("⚠️ Phản ánh về thái độ, tác phong của cán bộ")
-    await binh.expect("Hãy nhập")
+    await _start_writing(binh, "⚠️ Phản ánh về thái độ, tác phong của cán bộ")
     await binh.send(COMPLAINT)
     await binh.expect("ký tên")
     await binh.press("🙈 Ẩn danh")

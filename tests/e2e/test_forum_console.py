@@ -4,19 +4,14 @@ resident's chat; a moderator of another commune gets 404 for the same session pa
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import pytest
-from aiohttp import web
 
-from admin.app import create_app
-from storage.core import Core
 from tests.support.botenv import BotEnv
-from tests.support.browser import chromium
-from tests.support.console import add_officer, console_settings
+from tests.support.browser import chromium, enter_password, served_console, watch_errors
+from tests.support.console import add_officer
 from tests.support.forum import moderator, open_session
 
 if TYPE_CHECKING:
@@ -30,26 +25,8 @@ QUESTION = "Xin hỏi làm căn cước cho con 14 tuổi ở đâu, cần mang 
 ANSWER = "Bố mẹ đưa cháu đến Công an xã Thanh Long, mang giấy khai sinh của cháu."
 
 
-@contextlib.asynccontextmanager
-async def served_console(core: Core) -> AsyncIterator[str]:
-    """The console on a free local port; yields its base URL."""
-    runner = web.AppRunner(create_app(core, console_settings()), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
-
-
 async def _sign_in(page: Page, base: str, username: str, password: str) -> None:
-    await page.goto(f"{base}/forum")
-    await page.wait_for_url(re.compile(r"/login"))
-    await page.get_by_label("Tên đăng nhập").fill(username)
-    await page.get_by_label("Mật khẩu").fill(password)
-    await page.get_by_role("button", name="Đăng nhập").click()
+    await enter_password(page, f"{base}/forum", username, password)
     await page.wait_for_url(re.compile(r"/forum$"))
 
 
@@ -80,9 +57,8 @@ async def test_moderator_approves_and_answers_in_chromium(bot_env: BotEnv) -> No
     officer = await add_officer(core, "thuy", "LS-THANH-LONG", "moderator")
     outsider = await add_officer(core, "binh", "LS-BAO-LAM", "moderator")
     async with served_console(core) as base, chromium() as browser:
-        page = await browser.new_page()  # type: ignore[attr-defined]
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page = await browser.new_page()
+        errors = watch_errors(page)
         await _sign_in(page, base, officer.username, officer.password)
         await page.get_by_role("link", name=re.compile("Thanh Long")).first.click()
         await page.wait_for_url(re.compile(rf"/forum/{session_id}$"))
@@ -99,7 +75,7 @@ async def test_moderator_approves_and_answers_in_chromium(bot_env: BotEnv) -> No
         assert ANSWER in await page.locator("#answered").inner_text()
         assert not errors, errors
 
-        other = await browser.new_context()  # type: ignore[attr-defined]
+        other = await browser.new_context()
         second = await other.new_page()
         await _sign_in(second, base, outsider.username, outsider.password)
         assert "Thanh Long" not in await second.locator("main").inner_text()

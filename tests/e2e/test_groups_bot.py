@@ -7,7 +7,8 @@ import asyncio
 
 from storage import groups, warnings
 from tests.support.botenv import BotEnv
-from tests.support.broadcasting import broadcaster, unit_id
+from tests.support.broadcasting import broadcaster
+from tests.support.officers import unit_id
 
 TITLE = "Cảnh giác thủ đoạn lừa đảo “việc nhẹ lương cao”"
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.e2e.test_tinbao_run import start_tinbao
-from tests.support.browser import chromium
+from tests.support.browser import chromium, watch_errors
+from tests.support.cli import start_tinbao
 
 pytestmark = pytest.mark.browser
 
@@ -20,11 +19,9 @@ async def test_a_person_talks_to_the_real_bot_in_the_web_chat(tmp_path: Path) ->
     try:
         chat_url = (await tinbao.wait_for_line(r"Sandbox Telegram \(web chat\): (\S+)")).group(1)
         await tinbao.wait_for_line(r"Bot: polling")
-        browser: Any
         async with chromium() as browser:
             page = await browser.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
+            errors = watch_errors(page)
             await page.goto(chat_url)
             await page.get_by_placeholder("Name, e.g. Lan").fill("Nông Văn Sang")
             await page.get_by_role("button", name="Add resident").click()

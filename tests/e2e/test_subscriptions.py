@@ -10,7 +10,8 @@ from sqlalchemy import select
 from storage import subscriptions, warnings
 from storage.models import Subscriber
 from tests.support.botenv import BotEnv
-from tests.support.broadcasting import broadcaster, unit_id
+from tests.support.broadcasting import broadcaster
+from tests.support.officers import unit_id
 
 SCAM = "Giả danh nhân viên ngân hàng gửi đường link lạ"
 DRUGS = "Thủ đoạn trồng cây có chứa chất ma túy trong vườn nhà"

@@ -2,110 +2,37 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import re
-import signal
-import socket
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from sandbox.server import start_sandbox
-from tests.integration.test_officers_cli import tinbao as tinbao_cli
-from tests.support.botenv import random_token
+from sandbox.server import SandboxServer
+from tests.support.cli import start_tinbao
+from tests.support.cli import tinbao as tinbao_cli
 
 PASSPHRASE = "a real passphrase for this test"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class RunningTinbao:
-    """`python -m bot run` in a child process, its output collected line by line."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-        self.lines: list[str] = []
-
-    async def wait_for_line(self, pattern: str, timeout: float = 60) -> re.Match[str]:
-        """The first output line matching `pattern`, reading more as it comes."""
-        regex = re.compile(pattern)
-        async with asyncio.timeout(timeout):
-            for line in self.lines:
-                if found := regex.search(line):
-                    return found
-            assert self.process.stdout is not None
-            while True:
-                raw = await self.process.stdout.readline()
-                if not raw:
-                    raise AssertionError("tinbao exited:\n" + "\n".join(self.lines))
-                line = raw.decode().rstrip()
-                self.lines.append(line)
-                if found := regex.search(line):
-                    return found
-
-    async def stop(self, *, interrupt: bool = True) -> int:
-        """Ctrl-C, as an operator would (or just wait for the exit); returns the exit code."""
-        if interrupt and self.process.returncode is None:
-            self.process.send_signal(signal.SIGINT)
-        async with asyncio.timeout(60):
-            assert self.process.stdout is not None
-            rest = await self.process.stdout.read()
-            self.lines.extend(rest.decode().splitlines())
-            return await self.process.wait()
-
-
-async def start_tinbao(data_dir: Path, command: str = "run", **env: str) -> RunningTinbao:
-    """Start `tinbao <command>` with a clean TINBAO_* environment plus `env`."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("TINBAO_")}
-    environment |= {
-        "TINBAO_DATA_DIR": str(data_dir),
-        "TINBAO_CONSOLE_PORT": str(_free_port()),
-        "TINBAO_SANDBOX_PORT": str(_free_port()),
-        "PYTHONUNBUFFERED": "1",
-    } | env
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        command,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    return RunningTinbao(process)
-
-
-@pytest.fixture
-async def external_api() -> AsyncIterator[tuple[str, object]]:
-    """Any server that speaks the Bot API: here the sandbox, started on its own."""
-    token = random_token()
-    async with await start_sandbox(bot_token=token) as box:
-        yield token, box
+def _keys_init(data_dir: Path) -> None:
+    init = tinbao_cli(["keys", "init"], data_dir, TINBAO_KEY_PASSPHRASE=PASSPHRASE)
+    assert init.returncode == 0, init.stderr
 
 
 async def test_run_against_an_external_bot_api_answers_start(
-    tmp_path: Path, external_api: tuple[str, object]
+    tmp_path: Path, external_api: tuple[str, SandboxServer]
 ) -> None:
     token, box = external_api
-    init = tinbao_cli(["keys", "init"], tmp_path, TINBAO_KEY_PASSPHRASE=PASSPHRASE)
-    assert init.returncode == 0, init.stderr
+    _keys_init(tmp_path)
     tinbao = await start_tinbao(
         tmp_path,
         TINBAO_BOT_TOKEN=token,
-        TINBAO_TELEGRAM_API_URL=box.api_base_url,  # type: ignore[attr-defined]
+        TINBAO_TELEGRAM_API_URL=box.api_base_url,
         TINBAO_KEY_PASSPHRASE=PASSPHRASE,
     )
     try:
         await tinbao.wait_for_line(r"Bot: polling")
         assert not any("Created encryption keys" in line for line in tinbao.lines)
-        resident = box.resident("Hùng", "vi")  # type: ignore[attr-defined]
+        resident = box.resident("Hùng", "vi")
         await resident.send("/start")
         menu = await resident.expect("Xin chào", timeout=20)
         assert "📝 Gửi tin báo" in [b.text for b in menu.buttons]
@@ -119,15 +46,14 @@ async def test_run_against_an_external_bot_api_answers_start(
 
 
 async def test_run_with_a_token_but_no_passphrase_stops_with_one_line(
-    tmp_path: Path, external_api: tuple[str, object]
+    tmp_path: Path, external_api: tuple[str, SandboxServer]
 ) -> None:
     token, box = external_api
-    init = tinbao_cli(["keys", "init"], tmp_path, TINBAO_KEY_PASSPHRASE=PASSPHRASE)
-    assert init.returncode == 0, init.stderr
+    _keys_init(tmp_path)
     tinbao = await start_tinbao(
         tmp_path,
         TINBAO_BOT_TOKEN=token,
-        TINBAO_TELEGRAM_API_URL=box.api_base_url,  # type: ignore[attr-defined]
+        TINBAO_TELEGRAM_API_URL=box.api_base_url,
     )
     code = await tinbao.stop(interrupt=False)
     assert code == 2
@@ -137,7 +63,7 @@ async def test_run_with_a_token_but_no_passphrase_stops_with_one_line(
 
 @pytest.mark.parametrize("command", ["run", "bot"])
 async def test_a_host_without_keys_stops_and_creates_none(
-    tmp_path: Path, external_api: tuple[str, object], command: str
+    tmp_path: Path, external_api: tuple[str, SandboxServer], command: str
 ) -> None:
     # Keys made here by accident would seal tips to a console key whose private half
     # sits on the bot host: only `tinbao keys init` / `keys export-bot` provide keys.
@@ -146,7 +72,7 @@ async def test_a_host_without_keys_stops_and_creates_none(
         tmp_path,
         command,
         TINBAO_BOT_TOKEN=token,
-        TINBAO_TELEGRAM_API_URL=box.api_base_url,  # type: ignore[attr-defined]
+        TINBAO_TELEGRAM_API_URL=box.api_base_url,
         TINBAO_KEY_PASSPHRASE=PASSPHRASE,
     )
     code = await tinbao.stop(interrupt=False)

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import func, select
 
-from sandbox.testing import Resident
+from sandbox.testing import BotMessage, Resident
 from storage import tip_limits
 from storage.contexts import attachment_context, tip_context
 from storage.core import Core
@@ -33,6 +33,39 @@ async def _content(core: Core) -> TipContent:
         tip = (await session.scalars(select(Tip))).one()
     ring = core.vault.require_console()
     return TipContent.from_bytes(ring.open(tip.key_id, tip.sealed, tip_context(tip.id)))
+
+
+async def _describe(resident: Resident, category: str, text: str) -> None:
+    """/tip, a category and a description: on to step 3, the place."""
+    await resident.send("/tip")
+    await resident.expect("Bước 1/6")
+    await resident.press(f"tip:cat:{category}")
+    await resident.expect("Bước 2/6")
+    await resident.send(text)
+    await resident.expect("Bước 3/6")
+
+
+async def fill_to_files(resident: Resident) -> None:
+    """/tip up to the files step."""
+    await _describe(
+        resident, "weapons", "Nhà ông Tư còn cất giữ một khẩu súng kíp, muốn tự giác giao nộp."
+    )
+    await resident.press("tip:place:skip")
+    await resident.expect("Bước 4/6")
+
+
+async def _to_summary(resident: Resident) -> BotMessage:
+    """From the files step, without files to add and without contact: the summary."""
+    await resident.press("tip:files:done")
+    await resident.expect("Bước 5/6")
+    await resident.press("tip:contact:none")
+    return await resident.expect("Bước 6/6")
+
+
+async def _send(resident: Resident, summary: BotMessage) -> None:
+    """Press Send on the summary and get the receipt."""
+    await resident.press(button_data(summary, "tip:send:"), summary)
+    await resident.expect("Mã biên nhận")
 
 
 async def test_first_message_explains_anonymity_and_113(bot_env: BotEnv) -> None:
@@ -93,8 +126,7 @@ async def test_location_or_address_instead_of_a_commune(bot_env: BotEnv) -> None
     summary = await fill(lan, Draft(place="location"))
     assert "vị trí đã gửi" in summary.text and "Gửi đến: Công an tỉnh" in summary.text
     assert lan.reply_keyboard is None  # the location keyboard went away
-    await lan.press(button_data(summary, "tip:send:"), summary)
-    await lan.expect("Mã biên nhận")
+    await _send(lan, summary)
     content = await _content(bot_env.core)
     assert (content.latitude, content.longitude) == (21.8534, 106.7650)
 
@@ -144,9 +176,7 @@ async def test_wrong_file_types_and_sizes_are_refused_clearly(bot_env: BotEnv) -
     await lan.press("tip:orig:no")
     await lan.expect("Bước 5/6")
     await lan.press("tip:contact:none")
-    summary = await lan.expect("Bước 6/6")
-    await lan.press(button_data(summary, "tip:send:"), summary)
-    await lan.expect("Mã biên nhận")
+    await _send(lan, await lan.expect("Bước 6/6"))
     async with bot_env.core.db.read() as session:
         kinds = sorted(a.kind for a in (await session.scalars(select(Attachment))).all())
     assert kinds == ["photo", "voice"]
@@ -175,13 +205,9 @@ async def test_a_video_that_cannot_be_cleaned_goes_only_when_the_resident_says_s
     await lan.press("📤 Vẫn gửi nguyên trạng", again)
     kept = await lan.expect("sẽ được gửi nguyên trạng")
     assert "Đã nhận 1/10 tệp: video" in kept.text
-    await lan.press("tip:files:done")
-    await lan.expect("Bước 5/6")
-    await lan.press("tip:contact:none")
-    summary = await lan.expect("Bước 6/6")
+    summary = await _to_summary(lan)
     assert "1 tệp gửi nguyên trạng" in summary.text
-    await lan.press(button_data(summary, "tip:send:"), summary)
-    await lan.expect("Mã biên nhận")
+    await _send(lan, summary)
     async with bot_env.core.db.read() as session:
         (video,) = (await session.scalars(select(Attachment))).all()
     assert (video.kind, video.mime_type, video.sent_as_is) == ("video", "video/mp4", True)
@@ -189,18 +215,6 @@ async def test_a_video_that_cannot_be_cleaned_goes_only_when_the_resident_says_s
     stored = ring.open(video.key_id, video.sealed, attachment_context(video.id))
     assert LOCATION in stored  # exactly what the resident chose to send
     assert b"nha_Lan" not in stored  # never its file name
-
-
-async def fill_to_files(resident: Resident) -> None:
-    """/tip up to the files step."""
-    await resident.send("/tip")
-    await resident.expect("Bước 1/6")
-    await resident.press("tip:cat:weapons")
-    await resident.expect("Bước 2/6")
-    await resident.send("Nhà ông Tư còn cất giữ một khẩu súng kíp, muốn tự giác giao nộp.")
-    await resident.expect("Bước 3/6")
-    await resident.press("tip:place:skip")
-    await resident.expect("Bước 4/6")
 
 
 async def test_a_double_press_on_send_makes_one_tip(bot_env: BotEnv) -> None:
@@ -243,28 +257,19 @@ async def test_forged_buttons_change_nothing(bot_env: BotEnv) -> None:
     await lan.expect("Bước 3/6")
     await lan.press("tip:place:skip")
     await lan.expect("Bước 4/6")
-    await lan.press("tip:files:done")
-    await lan.expect("Bước 5/6")
-    await lan.press("tip:contact:none")
-    summary = await lan.expect("Bước 6/6")
+    summary = await _to_summary(lan)
     answer = await lan.press_forged("tip:send:0123456789ab", summary)
     assert answer.show_alert and "bước trước" in answer.text
     answer = await lan.press_forged("tip:send:' OR 1=1 --", summary)
     assert answer.show_alert
     assert await _tips(bot_env.core) == 0
-    await lan.press(button_data(summary, "tip:send:"), summary)
-    await lan.expect("Mã biên nhận")
+    await _send(lan, summary)
     assert await _tips(bot_env.core) == 1
 
 
 async def test_back_keeps_the_draft_and_cancel_keeps_nothing(bot_env: BotEnv) -> None:
     lan = bot_env.resident()
-    await lan.send("/tip")
-    await lan.expect("Bước 1/6")
-    await lan.press("tip:cat:theft")
-    await lan.expect("Bước 2/6")
-    await lan.send("Trộm xe máy ở bãi gửi xe chợ Đông Kinh, khoảng 9 giờ sáng.")
-    await lan.expect("Bước 3/6")
+    await _describe(lan, "theft", "Trộm xe máy ở bãi gửi xe chợ Đông Kinh, khoảng 9 giờ sáng.")
     await lan.press("tip:back")
     back = await lan.expect("Mô tả hiện tại")
     assert "Trộm xe máy" in back.text
@@ -371,12 +376,9 @@ async def test_commune_picker_pages_and_goes_through_districts(bot_env: BotEnv) 
     assert "Gửi đến: Công an xã Xuất Lễ" in summary.text
 
     mai = bot_env.resident("Mai")
-    await mai.send("/tip")
-    await mai.expect("Bước 1/6")
-    await mai.press("tip:cat:child_marriage")
-    await mai.expect("Bước 2/6")
-    await mai.send("Gia đình ở bản bên định tổ chức tảo hôn cho con gái 15 tuổi.")
-    await mai.expect("Bước 3/6")
+    await _describe(
+        mai, "child_marriage", "Gia đình ở bản bên định tổ chức tảo hôn cho con gái 15 tuổi."
+    )
     await mai.press("tip:place:units")
     await mai.expect("Chọn tỉnh")
     await mai.press("tỉnh Yên Bái ›")
@@ -390,10 +392,7 @@ async def test_commune_picker_pages_and_goes_through_districts(bot_env: BotEnv) 
     await mai.expect("Chọn nơi xảy ra trong huyện Văn Chấn")
     await mai.press("xã Sơn Thịnh")
     await mai.expect("Bước 4/6")
-    await mai.press("tip:files:done")
-    await mai.expect("Bước 5/6")
-    await mai.press("tip:contact:none")
-    summary = await mai.expect("Bước 6/6")
+    summary = await _to_summary(mai)
     assert "Nơi xảy ra: xã Sơn Thịnh, huyện Văn Chấn, tỉnh Yên Bái" in summary.text
     assert "Gửi đến: Công an xã Sơn Thịnh" in summary.text
     assert "Loại: 💍 Tảo hôn, hôn nhân cận huyết thống" in summary.text

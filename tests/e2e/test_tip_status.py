@@ -8,7 +8,7 @@ import dataclasses
 
 from sqlalchemy import func, select
 
-from storage import officers, tips
+from storage import officers, tip_replies, tips
 from storage.core import Core
 from storage.models import Attachment, OutboxMessage, Tip, TipMessage
 from tests.support.botenv import BotEnv, running_bot
@@ -38,7 +38,7 @@ async def test_the_receipt_shows_status_and_officer_replies(bot_env: BotEnv) -> 
     lan = bot_env.resident()
     sent = await send_tip(lan)
     tip_id = await _tip_id(core, sent.ref)
-    await tips.reply_to_tipster(core, tip_id, officer_id=await _officer(core), text=REPLY)  # type: ignore[arg-type]
+    await tip_replies.reply_to_tipster(core, tip_id, officer_id=await _officer(core), text=REPLY)  # type: ignore[arg-type]
 
     await lan.send("/status")
     await lan.expect("Nhập mã biên nhận")
@@ -132,7 +132,7 @@ async def test_officer_reply_reaches_the_chat_only_with_a_reply_route(bot_env: B
     assert "Trả lời của Công an sẽ được gửi vào cuộc trò chuyện này" in with_route.message.text
     tip_id = await _tip_id(core, with_route.ref)
     # The sealed route the bot stored leads to this chat, in the resident's language.
-    assert await tips.resolve_route(core, tip_id) == tips.ReplyRoute(lan.chat.id, "vi")  # type: ignore[arg-type]
+    assert await tip_replies.resolve_route(core, tip_id) == tips.ReplyRoute(lan.chat.id, "vi")  # type: ignore[arg-type]
 
     # A reply written through the use case is pushed into the chat. (A resident who has
     # just finished a tip has used up the chat's flood budget for a few seconds; a fresh
@@ -146,7 +146,7 @@ async def test_officer_reply_reaches_the_chat_only_with_a_reply_route(bot_env: B
         content=tips.TipContent(text="Cuộc gọi giả danh Công an yêu cầu chuyển tiền."),
         reply_route=tips.ReplyRoute(hoa.chat.id, "vi"),
     )
-    await tips.reply_to_tipster(core, fresh.tip_id, officer_id=officer, text=REPLY)
+    await tip_replies.reply_to_tipster(core, fresh.tip_id, officer_id=officer, text=REPLY)
     pushed = await hoa.expect("Công an đã trả lời tin báo", timeout=15)
     assert fresh.ref in pushed.text and REPLY in pushed.text
     assert "&lt;thông tin&gt;" in pushed.html
@@ -158,11 +158,11 @@ async def test_officer_reply_reaches_the_chat_only_with_a_reply_route(bot_env: B
         tip = await session.scalar(select(Tip).where(Tip.ref == no_route.ref))
         queued_before = await session.scalar(select(func.count()).select_from(OutboxMessage))
     assert tip is not None and tip.reply_route_sealed is None and tip.reply_route_key_id is None
-    await tips.reply_to_tipster(core, tip.id, officer_id=officer, text=REPLY)
+    await tip_replies.reply_to_tipster(core, tip.id, officer_id=officer, text=REPLY)
     async with core.db.read() as session:
         queued_after = await session.scalar(select(func.count()).select_from(OutboxMessage))
     assert queued_after == queued_before  # nothing that could reach a chat
-    assert await tips.resolve_route(core, tip.id) is None
+    assert await tip_replies.resolve_route(core, tip.id) is None
     await asyncio.sleep(1.5)
     assert not [m for m in mai.messages if "Công an đã trả lời" in m.text]
 

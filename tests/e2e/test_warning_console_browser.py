@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from storage import groups, subscriptions
-from tests.e2e.test_forum_console import served_console
 from tests.support.botenv import BotEnv
-from tests.support.broadcasting import broadcaster, unit_id
-from tests.support.browser import chromium
+from tests.support.broadcasting import broadcaster
+from tests.support.browser import chromium, enter_password, served_console, watch_errors
 from tests.support.console import add_officer
+from tests.support.officers import unit_id
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -27,11 +27,7 @@ TITLE = "Cảnh báo thủ đoạn lừa đảo cài ứng dụng dịch vụ c�
 
 
 async def _sign_in(page: Page, base: str) -> None:
-    await page.goto(f"{base}/warnings")
-    await page.wait_for_url(re.compile(r"/login"))
-    await page.get_by_label("Tên đăng nhập").fill("phuong")
-    await page.get_by_label("Mật khẩu").fill("correct horse battery staple")
-    await page.get_by_role("button", name="Đăng nhập").click()
+    await enter_password(page, f"{base}/warnings", "phuong", "correct horse battery staple")
     await page.wait_for_url(re.compile(r"/warnings$"))
 
 
@@ -51,10 +47,9 @@ async def test_a_broadcaster_sends_and_watches_the_progress_bar(bot_env: BotEnv)
     await groups.approve(core, setup, found.id, await unit_id(core, "LS-THANH-LONG"))
     await add_officer(core, "phuong", "LS", "broadcaster")
 
-    problems: list[str] = []
     async with served_console(core) as base, chromium() as browser:
-        page = await browser.new_page()  # type: ignore[attr-defined]
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page = await browser.new_page()
+        problems = watch_errors(page)
         await _sign_in(page, base)
         await page.get_by_role("link", name="Viết cảnh báo mới").click()
         await page.get_by_label("Tiêu đề (tiếng Việt)").fill(TITLE)

@@ -11,8 +11,9 @@ import xmlschema
 
 from storage import warnings
 from storage.core import Core
-from tests.support.broadcasting import broadcaster, unit_id
+from tests.support.broadcasting import broadcaster
 from tests.support.console import console_client
+from tests.support.officers import unit_id
 
 
 def _parse(body: bytes) -> ET.Element:

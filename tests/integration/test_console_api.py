@@ -6,10 +6,11 @@ import re
 from typing import Any
 
 from admin.app import create_app
-from storage import officers, units
+from storage import officers
 from storage.core import Core
 from storage.tips import NewAttachment, TipContent, submit_tip
 from tests.support.console import add_officer, add_tip, console_client, console_settings
+from tests.support.officers import unit_id
 
 Schema = dict[str, Any]
 
@@ -65,18 +66,14 @@ def _documented(document: Schema, path: str, method: str, status: int) -> Schema
 async def test_every_documented_path_exists_and_answers_in_its_documented_shape(
     core: Core,
 ) -> None:
-    async with core.db.read() as session:
-        thanh_long = await units.get_unit_by_code(session, "LS-THANH-LONG")
-        assert thanh_long is not None
+    thanh_long = await unit_id(core, "LS-THANH-LONG")
     tip = await submit_tip(
         core,
         category="drugs",
-        content=TipContent(
-            text="Ma túy", place_unit_id=thanh_long.id, latitude=21.8, longitude=106.7
-        ),
+        content=TipContent(text="Ma túy", place_unit_id=thanh_long, latitude=21.8, longitude=106.7),
         attachments=[NewAttachment("photo", "image/jpeg", "a.jpg", b"\xff\xd8 jpeg")],
     )
-    other = await add_tip(core, thanh_long.id)
+    other = await add_tip(core, thanh_long)
     await add_officer(core, "hoa", "LS", "admin", "triage")
     await add_officer(core, "lan", "LS-THANH-LONG", "triage")
     hoa = {"Authorization": f"Bearer {await officers.issue_token(core.db, 'hoa')}"}
@@ -104,7 +101,7 @@ async def test_every_documented_path_exists_and_answers_in_its_documented_shape(
             ("post", "/api/v1/tips/{ref}/priority", f"/api/v1/tips/{tip.ref}/priority",
              {"priority": "high"}, 200),
             ("post", "/api/v1/tips/{ref}/assign", f"/api/v1/tips/{tip.ref}/assign",
-             {"unit_id": thanh_long.id, "officer_id": lan_id}, 200),
+             {"unit_id": thanh_long, "officer_id": lan_id}, 200),
             ("post", "/api/v1/tips/{ref}/status", f"/api/v1/tips/{tip.ref}/status",
              {"status": "investigating"}, 200),
             ("post", "/api/v1/tips/{ref}/notes", f"/api/v1/tips/{tip.ref}/notes",
@@ -121,7 +118,7 @@ async def test_every_documented_path_exists_and_answers_in_its_documented_shape(
             ("get", "/api/v1/users", "/api/v1/users", None, 200),
             ("post", "/api/v1/users", "/api/v1/users",
              {"username": "minh", "password": "a long enough password", "roles": ["triage"],
-              "unit_id": thanh_long.id}, 201),
+              "unit_id": thanh_long}, 201),
             ("post", "/api/v1/users", "/api/v1/users", {"username": "x"}, 400),
         ]  # fmt: skip
         for method, documented, url, body, status in calls:

@@ -6,24 +6,17 @@ import re
 
 import pytest
 
-from storage import units
 from storage.core import Core
 from storage.tips import NewAttachment, TipContent, submit_tip
 from tests.support.console import add_officer, add_tip, console_client, csrf_of, sign_in
+from tests.support.officers import unit_id
 
 SCRIPT = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
 
 
-async def _unit_id(core: Core, code: str) -> int:
-    async with core.db.read() as session:
-        unit = await units.get_unit_by_code(session, code)
-        assert unit is not None
-        return unit.id
-
-
 async def test_a_form_without_its_csrf_token_is_refused(core: Core) -> None:
     lan = await add_officer(core, "lan", "LS", "triage")
-    tip = await add_tip(core, await _unit_id(core, "LS-THANH-LONG"))
+    tip = await add_tip(core, await unit_id(core, "LS-THANH-LONG"))
     async with console_client(core) as client:
         await sign_in(client, lan)
         missing = await client.post(f"/tips/{tip.ref}/note", data={"text": "ghi chú số 7"})
@@ -54,7 +47,7 @@ async def test_the_sign_in_form_needs_its_token_too(core: Core) -> None:
 
 async def test_a_script_in_a_tip_is_shown_as_text(core: Core) -> None:
     lan = await add_officer(core, "lan", "LS", "triage")
-    tip = await add_tip(core, await _unit_id(core, "LS-THANH-LONG"), SCRIPT)
+    tip = await add_tip(core, await unit_id(core, "LS-THANH-LONG"), SCRIPT)
     async with console_client(core) as client:
         await sign_in(client, lan)
         page = await client.get(f"/tips/{tip.ref}")
@@ -74,7 +67,7 @@ async def test_a_script_in_a_tip_is_shown_as_text(core: Core) -> None:
 
 async def test_every_page_carries_the_security_headers(core: Core) -> None:
     lan = await add_officer(core, "lan", "LS", "triage")
-    tip = await add_tip(core, await _unit_id(core, "LS-THANH-LONG"))
+    tip = await add_tip(core, await unit_id(core, "LS-THANH-LONG"))
     async with console_client(core) as client:
         await sign_in(client, lan)
         for path in ("/login", "/tips", f"/tips/{tip.ref}", "/nowhere", "/api/v1/tips"):
@@ -105,7 +98,7 @@ async def test_attachments_are_never_cached_and_unsafe_types_are_downloads(core:
     submitted = await submit_tip(
         core,
         category="drugs",
-        content=TipContent(text="ảnh", place_unit_id=await _unit_id(core, "LS-THANH-LONG")),
+        content=TipContent(text="ảnh", place_unit_id=await unit_id(core, "LS-THANH-LONG")),
         attachments=[
             NewAttachment("photo", "image/png", "cho.png", b"\x89PNG fake"),
             NewAttachment("document", "image/svg+xml", "x.svg", svg),

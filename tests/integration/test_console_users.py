@@ -6,17 +6,10 @@ import re
 
 from sqlalchemy import select
 
-from storage import units
 from storage.core import Core
 from storage.models import AuditEvent, Officer
 from tests.support.console import add_officer, console_client, csrf_of, sign_in
-
-
-async def _unit(core: Core, code: str) -> int:
-    async with core.db.read() as session:
-        unit = await units.get_unit_by_code(session, code)
-        assert unit is not None
-        return unit.id
+from tests.support.officers import unit_id
 
 
 async def test_an_admin_creates_an_officer_who_then_signs_in(core: Core) -> None:
@@ -25,37 +18,24 @@ async def test_an_admin_creates_an_officer_who_then_signs_in(core: Core) -> None
         await sign_in(client, hoa)
         page = await (await client.get("/users")).text()
         assert "Yên Bái" not in page  # another province's units are not offered
+        form = {"username": "tuan", "roles": "triage", "csrf_token": csrf_of(page)}
+        thanh_long = str(await unit_id(core, "LS-THANH-LONG"))
         short = await client.post(
-            "/users",
-            data={
-                "username": "tuan",
-                "password": "short",
-                "unit_id": str(await _unit(core, "LS-THANH-LONG")),
-                "roles": "triage",
-                "csrf_token": csrf_of(page),
-            },
+            "/users", data={**form, "password": "short", "unit_id": thanh_long}
         )
         assert short.status == 400 and "ít nhất 12 ký tự" in await short.text()
+        elsewhere = str(await unit_id(core, "YB-SON-THINH"))
         outside = await client.post(
-            "/users",
-            data={
-                "username": "tuan",
-                "password": "a long enough password",
-                "unit_id": str(await _unit(core, "YB-SON-THINH")),
-                "roles": "triage",
-                "csrf_token": csrf_of(page),
-            },
+            "/users", data={**form, "password": "a long enough password", "unit_id": elsewhere}
         )
         assert "Đơn vị không thuộc phạm vi quản lý" in await outside.text()
         created = await client.post(
             "/users",
             data={
-                "username": "tuan",
+                **form,
                 "display_name": "Nguyễn Văn Tuấn",
                 "password": "a long enough password",
-                "unit_id": str(await _unit(core, "LS-THANH-LONG")),
-                "roles": "triage",
-                "csrf_token": csrf_of(page),
+                "unit_id": thanh_long,
             },
         )
         html = await created.text()

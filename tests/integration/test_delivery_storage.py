@@ -18,7 +18,8 @@ from storage.broadcast import (
 from storage.core import Core
 from storage.crypto import KeyPair, KeyRing
 from storage.models import Delivery, Subscriber
-from tests.support.broadcasting import approved_group, broadcaster, unit_id
+from tests.support.broadcasting import broadcaster
+from tests.support.officers import approved_group, unit_id
 
 LEASE = dt.timedelta(seconds=30)
 TEXT = {"vi": "<b>Cảnh báo</b> lừa đảo qua mạng", "en": "<b>Warning</b>: online scams"}

@@ -18,7 +18,8 @@ from storage.forum_residents import ReplyRoute
 from storage.models import AuditEvent, Broadcast, ForumSession
 from storage.quiet import VIETNAM
 from tests.support.console import add_officer, console_client, csrf_of, sign_in
-from tests.support.forum import approved_group, moderator, open_session, unit_id
+from tests.support.forum import moderator, open_session
+from tests.support.officers import approved_group, unit_id
 
 LAN, MINH, HUNG = 3001, 3002, 3003
 ASKED = "Xin hỏi thủ tục đăng ký tạm trú cho người thuê trọ làm ở đâu ạ?"

@@ -10,7 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from storage import forum, forum_answers, forum_moderation, forum_residents, outbox
+from storage import forum, forum_answers, forum_moderation, forum_queries, forum_residents, outbox
 from storage.core import Core
 from storage.forum import ForumError, ForumNotFound
 from storage.forum_residents import ReplyRoute
@@ -23,7 +23,8 @@ from storage.models import (
     OutboxMessage,
     utcnow,
 )
-from tests.support.forum import approved_group, moderator, open_session, render, unit_id
+from tests.support.forum import moderator, open_session, render
+from tests.support.officers import approved_group, unit_id
 
 LAN, MINH, HUNG = 2001, 2002, 2003
 ASKED = "Xin hỏi thủ tục đăng ký tạm trú cho người thuê trọ làm ở đâu ạ?"
@@ -175,9 +176,9 @@ async def test_another_units_moderator_cannot_see_or_touch_the_queue(core: Core)
     question = await _ask(core, session_id, LAN, ASKED)
     # The commune's moderator and the province's see it.
     assert [q.id for q in await forum_moderation.questions(core, hoa, session_id)] == [question]
-    assert [r.info.id for r in await forum.list_sessions(core, thanh_long)] == [session_id]
+    assert [r.info.id for r in await forum_queries.list_sessions(core, thanh_long)] == [session_id]
     for outsider in (bao_lam, yen_bai):
-        assert await forum.list_sessions(core, outsider) == []
+        assert await forum_queries.list_sessions(core, outsider) == []
         with pytest.raises(ForumNotFound):
             await forum_moderation.questions(core, outsider, session_id)
         with pytest.raises(ForumNotFound):

@@ -30,7 +30,8 @@ from storage.models import (
     ForumVote,
 )
 from storage.settings import ForumLimits
-from tests.support.forum import approved_group, moderator, open_session, render, unit_id
+from tests.support.forum import moderator, open_session, render
+from tests.support.officers import approved_group, unit_id
 
 LAN, MINH, HUNG, TUAN = 1001, 1002, 1003, 1004
 QUESTION = "Thủ tục đăng ký tạm trú cho người thuê trọ ở xã mình làm ở đâu ạ?"

@@ -9,7 +9,8 @@ from storage import groups, outbox
 from storage.core import Core
 from storage.groups import GroupError
 from storage.models import AuditEvent, OutboxMessage
-from tests.support.broadcasting import broadcaster, unit_id
+from tests.support.broadcasting import broadcaster
+from tests.support.officers import unit_id
 
 
 async def test_an_officer_approves_only_within_their_unit_and_the_group_is_told(

@@ -8,12 +8,12 @@ from sqlalchemy import select
 
 from bot.bootstrap import open_core
 from bot.config import load_settings
-from storage import officers, rotation, tips, units
+from storage import officers, rotation, tip_replies, tips, units
 from storage.contexts import tip_context, tip_message_context
 from storage.crypto import KeyStore
 from storage.models import Tip, TipMessage
 from storage.rotation import SEALED_COLUMNS
-from tests.integration.test_officers_cli import tinbao
+from tests.support.cli import tinbao
 
 PASSPHRASE = "rotation test passphrase"
 
@@ -41,7 +41,9 @@ async def test_rotate_and_retire_keep_everything_readable(tmp_path: Path) -> Non
             for i in range(5)
         ]
         for item in submitted:
-            await tips.reply_to_tipster(core, item.tip_id, officer_id=officer.id, text="Đã nhận")
+            await tip_replies.reply_to_tipster(
+                core, item.tip_id, officer_id=officer.id, text="Đã nhận"
+            )
     finally:
         await core.db.dispose()
     store = KeyStore(tmp_path / "keys")
@@ -78,7 +80,7 @@ async def test_rotate_and_retire_keep_everything_readable(tmp_path: Path) -> Non
                     == "Đã nhận".encode()
                 )
         for item in submitted:
-            route = await tips.resolve_route(core, item.tip_id)
+            route = await tip_replies.resolve_route(core, item.tip_id)
             assert route is not None and 1000 <= route.chat_id < 1005
             access = await tips.unlock_with_receipt(core, item.receipt)
             assert access is not None

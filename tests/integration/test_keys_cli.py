@@ -6,7 +6,7 @@ import tarfile
 from pathlib import Path
 
 from storage.crypto import KeyFileError, KeyStore
-from tests.integration.test_officers_cli import tinbao
+from tests.support.cli import tinbao
 
 BOT = "the bot host's passphrase"
 CONSOLE = "the console host's passphrase"

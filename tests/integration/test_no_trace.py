@@ -23,6 +23,7 @@ from storage import (
     officers,
     subscriptions,
     tip_limits,
+    tip_replies,
     tips,
 )
 from storage.core import Core
@@ -135,7 +136,9 @@ async def _act_as_resident(core: Core) -> list[uuid.UUID]:
         core, category="theft", content=tips.TipContent(text="Trộm xe máy ở ngõ 5."), resident=USER
     )
     await asyncio.sleep(0.3)
-    await tips.reply_to_tipster(core, first.tip_id, officer_id=triage.id, text="Xin thêm chi tiết?")
+    await tip_replies.reply_to_tipster(
+        core, first.tip_id, officer_id=triage.id, text="Xin thêm chi tiết?"
+    )
     await asyncio.sleep(0.3)
     assert tip_limits.claim_receipt_attempt(core, USER) is None
     access = await tips.unlock_with_receipt(core, first.receipt)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,26 +11,7 @@ from argon2 import PasswordHasher
 from bot.cli import build_parser
 from storage import officers
 from storage.core import Core
-
-
-def tinbao(
-    args: list[str], data_dir: Path, stdin: str = "", **env: str
-) -> subprocess.CompletedProcess[str]:
-    """Run the real console script in a clean environment."""
-    environment = (
-        {k: v for k, v in os.environ.items() if not k.startswith("TINBAO_")}
-        | {"TINBAO_DATA_DIR": str(data_dir)}
-        | env
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-        check=False,
-    )
+from tests.support.cli import tinbao
 
 
 def _command_paths(

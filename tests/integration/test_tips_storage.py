@@ -7,11 +7,12 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from storage import audit, officers, outbox, tips, units
+from storage import audit, officers, outbox, tip_replies, tips
 from storage.contexts import tip_context
 from storage.core import Core
 from storage.crypto import SealError, format_receipt, normalize_receipt
 from storage.models import AuditEvent, OutboxMessage, Tip, TipMessage
+from tests.support.officers import unit_id
 
 SECRET_TEXT = "Ông Nguyễn Văn X bán ma tuý ở thôn Nà Tàn, tối thứ Bảy"
 CHAT_ID = 5550001234
@@ -26,17 +27,10 @@ async def officer(core: Core) -> int:
     return created.id
 
 
-async def _commune(core: Core, code: str) -> int:
-    async with core.db.read() as session:
-        unit = await units.get_unit_by_code(session, code)
-        assert unit is not None
-        return unit.id
-
-
 async def _submit(
     core: Core, *, route: bool = False, unit: str | None = "LS-THANH-LONG"
 ) -> tips.Submitted:
-    place = await _commune(core, unit) if unit else None
+    place = await unit_id(core, unit) if unit else None
     return await tips.submit_tip(
         core,
         category="drugs",
@@ -52,8 +46,8 @@ async def test_submit_seals_routes_and_numbers(core: Core) -> None:
     year = first.ref.split("-")[1]
     assert first.ref == f"TB-{year}-000001" and second.ref == f"TB-{year}-000002"
     assert normalize_receipt(first.receipt) is not None and len(first.receipt) == 24
-    assert first.unit_id == await _commune(core, "LS-THANH-LONG")
-    assert second.unit_id == await _commune(core, "LS")  # no commune: the province
+    assert first.unit_id == await unit_id(core, "LS-THANH-LONG")
+    assert second.unit_id == await unit_id(core, "LS")  # no commune: the province
     async with core.db.read() as session:
         tip = await session.get(Tip, first.tip_id)
     assert tip is not None and tip.status == "new" and tip.attachment_count == 1
@@ -76,7 +70,7 @@ async def test_sealed_content_bound_to_its_row(core: Core) -> None:
 
 async def test_receipt_opens_status_and_officer_replies(core: Core, officer: int) -> None:
     submitted = await _submit(core)
-    await tips.reply_to_tipster(
+    await tip_replies.reply_to_tipster(
         core, submitted.tip_id, officer_id=officer, text="Cảm ơn, đã xác minh."
     )
     typed = submitted.receipt.lower().replace("-", " ")
@@ -114,7 +108,7 @@ async def test_reply_with_route_queues_for_the_chat_without_a_chat_id(
     core: Core, officer: int
 ) -> None:
     submitted = await _submit(core, route=True)
-    await tips.reply_to_tipster(core, submitted.tip_id, officer_id=officer, text="Đã nhận.")
+    await tip_replies.reply_to_tipster(core, submitted.tip_id, officer_id=officer, text="Đã nhận.")
     async with core.db.read() as session:
         queued = (await session.scalars(select(OutboxMessage))).one()
         tip = await session.get(Tip, submitted.tip_id)
@@ -125,16 +119,16 @@ async def test_reply_with_route_queues_for_the_chat_without_a_chat_id(
     assert claimed.payload.route_tip_id == str(submitted.tip_id)
     assert claimed.payload.message == "tip.reply_pushed"
     assert queued.kind == "tip_reply"
-    route = await tips.resolve_route(core, submitted.tip_id)
+    route = await tip_replies.resolve_route(core, submitted.tip_id)
     assert route == tips.ReplyRoute(chat_id=CHAT_ID, language="vi")
 
 
 async def test_reply_without_route_queues_nothing(core: Core, officer: int) -> None:
     submitted = await _submit(core)
-    await tips.reply_to_tipster(core, submitted.tip_id, officer_id=officer, text="Đã nhận.")
+    await tip_replies.reply_to_tipster(core, submitted.tip_id, officer_id=officer, text="Đã nhận.")
     async with core.db.read() as session:
         assert (await session.scalars(select(OutboxMessage))).all() == []
-    assert await tips.resolve_route(core, submitted.tip_id) is None
+    assert await tip_replies.resolve_route(core, submitted.tip_id) is None
 
 
 async def test_audit_records_the_submission_without_content(core: Core) -> None:
@@ -167,4 +161,4 @@ async def test_invalid_submissions_are_refused(
 
 async def test_reply_to_an_unknown_tip(core: Core) -> None:
     with pytest.raises(tips.TipError, match="no such tip"):
-        await tips.reply_to_tipster(core, uuid.uuid4(), officer_id=1, text="x")
+        await tip_replies.reply_to_tipster(core, uuid.uuid4(), officer_id=1, text="x")

@@ -6,19 +6,13 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from storage import outbox, triage, units
+from storage import outbox, triage
 from storage.auth import Identity
 from storage.core import Core
 from storage.models import AuditEvent, OutboxMessage, Tip, TipMessage, utcnow
 from storage.tips import add_follow_up, unlock_with_receipt
 from tests.support.console import add_officer, add_tip, console_client, csrf_of, sign_in
-
-
-async def _unit(core: Core, code: str) -> int:
-    async with core.db.read() as session:
-        unit = await units.get_unit_by_code(session, code)
-        assert unit is not None
-        return unit.id
+from tests.support.officers import unit_id
 
 
 async def _identity(core: Core, username: str) -> Identity:
@@ -38,8 +32,8 @@ async def _tip(core: Core, ref: str) -> Tip:
 
 
 async def test_opening_a_tip_is_audited_and_stops_the_24_hour_clock(core: Core) -> None:
-    submitted = await add_tip(core, await _unit(core, "LS-THANH-LONG"), "Buôn bán ma túy")
-    old = await add_tip(core, await _unit(core, "LS-THANH-LONG"), "Tin cũ")
+    submitted = await add_tip(core, await unit_id(core, "LS-THANH-LONG"), "Buôn bán ma túy")
+    old = await add_tip(core, await unit_id(core, "LS-THANH-LONG"), "Tin cũ")
     async with core.db.write() as session:
         await session.execute(
             update(Tip)
@@ -72,7 +66,7 @@ async def test_opening_a_tip_is_audited_and_stops_the_24_hour_clock(core: Core) 
 
 
 async def test_the_state_machine_from_new_to_closed_and_reopened(core: Core) -> None:
-    tip = await add_tip(core, await _unit(core, "LS-THANH-LONG"))
+    tip = await add_tip(core, await unit_id(core, "LS-THANH-LONG"))
     await add_officer(core, "lan", "LS-THANH-LONG", "triage")
     lan = await _identity(core, "lan")
     await triage.change_status(core, lan, tip.ref, "triaged")
@@ -111,7 +105,7 @@ async def _timeline(core: Core, ref: str) -> list[triage.TimelineEvent]:
 
 
 async def test_closing_from_the_page_needs_an_outcome_and_shows_it(core: Core) -> None:
-    tip = await add_tip(core, await _unit(core, "LS-THANH-LONG"))
+    tip = await add_tip(core, await unit_id(core, "LS-THANH-LONG"))
     lan = await add_officer(core, "lan", "LS-THANH-LONG", "triage")
     async with console_client(core) as client:
         await sign_in(client, lan)
@@ -131,7 +125,7 @@ async def test_closing_from_the_page_needs_an_outcome_and_shows_it(core: Core) -
 
 
 async def test_notes_are_sealed_and_replies_reach_the_tipster(core: Core) -> None:
-    tip = await add_tip(core, await _unit(core, "LS-THANH-LONG"), route_chat_id=777)
+    tip = await add_tip(core, await unit_id(core, "LS-THANH-LONG"), route_chat_id=777)
     lan = await add_officer(core, "lan", "LS-THANH-LONG", "triage")
     access = await unlock_with_receipt(core, tip.receipt)
     assert access is not None
@@ -173,8 +167,8 @@ async def test_notes_are_sealed_and_replies_reach_the_tipster(core: Core) -> Non
 
 
 async def test_marking_a_duplicate_closes_it_and_links_both(core: Core) -> None:
-    first = await add_tip(core, await _unit(core, "LS-THANH-LONG"))
-    second = await add_tip(core, await _unit(core, "LS-THANH-LONG"))
+    first = await add_tip(core, await unit_id(core, "LS-THANH-LONG"))
+    second = await add_tip(core, await unit_id(core, "LS-THANH-LONG"))
     await add_officer(core, "lan", "LS-THANH-LONG", "triage")
     lan = await _identity(core, "lan")
     try:
@@ -199,7 +193,7 @@ async def test_routing_to_a_commune_moves_it_out_of_a_sibling_communes_reach(cor
         raise AssertionError("the commune saw a province tip")
     except triage.NotFound:
         pass
-    await triage.route_to_unit(core, hoa, tip.ref, await _unit(core, "LS-THANH-LONG"))
+    await triage.route_to_unit(core, hoa, tip.ref, await unit_id(core, "LS-THANH-LONG"))
     detail = await triage.open_tip(core, lan, tip.ref)
     assert [u.code for u in detail.unit_chain] == ["LS", "LS-THANH-LONG"]
     officers = await triage.assignable_officers(core, hoa, detail.unit.path)
@@ -207,7 +201,7 @@ async def test_routing_to_a_commune_moves_it_out_of_a_sibling_communes_reach(cor
 
 
 async def test_queue_filters_sort_and_paging_with_counts(core: Core) -> None:
-    thanh_long, bao_lam = await _unit(core, "LS-THANH-LONG"), await _unit(core, "LS-BAO-LAM")
+    thanh_long, bao_lam = await unit_id(core, "LS-THANH-LONG"), await unit_id(core, "LS-BAO-LAM")
     refs = []
     for i in range(7):
         category = "fraud" if i % 2 else "drugs"
@@ -235,6 +229,6 @@ async def test_queue_filters_sort_and_paging_with_counts(core: Core) -> None:
     assert len(first.rows) == 4 and len(second.rows) == 2 and first.total == 6
     assert not {r.ref for r in first.rows} & {r.ref for r in second.rows}
     lan_unit = await triage.list_queue(
-        core, hoa, triage.QueueFilter(unit_id=await _unit(core, "YB-SON-THINH"))
+        core, hoa, triage.QueueFilter(unit_id=await unit_id(core, "YB-SON-THINH"))
     )
     assert lan_unit.total == 0  # another province's unit filters to nothing

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from storage import officers, units
+from storage import officers
 from storage.core import Core
 from storage.tips import NewAttachment, TipContent, submit_tip
 from tests.support.console import add_officer, console_client, sign_in
+from tests.support.officers import unit_id
 
 
 async def test_a_file_sent_as_is_is_marked_in_the_page_and_the_api(core: Core) -> None:
-    async with core.db.read() as session:
-        unit = await units.get_unit_by_code(session, "LS-THANH-LONG")
-        assert unit is not None
+    thanh_long = await unit_id(core, "LS-THANH-LONG")
     tip = await submit_tip(
         core,
         category="weapons",
-        content=TipContent(text="Kho súng trong vườn nhà ông B.", place_unit_id=unit.id),
+        content=TipContent(text="Kho súng trong vườn nhà ông B.", place_unit_id=thanh_long),
         attachments=[
             NewAttachment("photo", "image/jpeg", "photo-1.jpg", b"\xff\xd8 jpeg"),
             NewAttachment("video", "video/mp4", "video-2.mp4", b"\x00\x00\x00\x18ftyp", as_is=True),

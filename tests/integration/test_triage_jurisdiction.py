@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from storage import officers, units
+from storage import officers
 from storage.core import Core
 from storage.tips import NewAttachment, TipContent, submit_tip
 from tests.support.console import add_officer, add_tip, console_client, csrf_of, sign_in
-
-
-async def _unit(core: Core, code: str) -> int:
-    async with core.db.read() as session:
-        unit = await units.get_unit_by_code(session, code)
-        assert unit is not None
-        return unit.id
+from tests.support.officers import unit_id
 
 
 async def test_a_commune_officer_sees_only_their_communes_tips(core: Core) -> None:
-    thanh_long = await add_tip(core, await _unit(core, "LS-THANH-LONG"), "Tin ở Thanh Long")
-    bao_lam = await add_tip(core, await _unit(core, "LS-BAO-LAM"), "Tin ở Bảo Lâm")
-    yen_bai = await add_tip(core, await _unit(core, "YB-SON-THINH"), "Tin ở Sơn Thịnh")
+    thanh_long = await add_tip(core, await unit_id(core, "LS-THANH-LONG"), "Tin ở Thanh Long")
+    bao_lam = await add_tip(core, await unit_id(core, "LS-BAO-LAM"), "Tin ở Bảo Lâm")
+    yen_bai = await add_tip(core, await unit_id(core, "YB-SON-THINH"), "Tin ở Sơn Thịnh")
     lan = await add_officer(core, "lan", "LS-THANH-LONG", "triage")
     hoa = await add_officer(core, "hoa", "LS", "triage")
     async with console_client(core) as client:
@@ -47,11 +41,11 @@ async def test_a_commune_officer_sees_only_their_communes_tips(core: Core) -> No
 
 
 async def test_the_api_hides_other_units_tips_the_same_way(core: Core) -> None:
-    mine = await add_tip(core, await _unit(core, "LS-THANH-LONG"))
+    mine = await add_tip(core, await unit_id(core, "LS-THANH-LONG"))
     theirs = await submit_tip(
         core,
         category="theft",
-        content=TipContent(text="Bảo Lâm", place_unit_id=await _unit(core, "LS-BAO-LAM")),
+        content=TipContent(text="Bảo Lâm", place_unit_id=await unit_id(core, "LS-BAO-LAM")),
         attachments=[NewAttachment("photo", "image/jpeg", "a.jpg", b"\xff\xd8 jpeg")],
     )
     await add_officer(core, "lan", "LS-THANH-LONG", "triage")
@@ -68,7 +62,7 @@ async def test_the_api_hides_other_units_tips_the_same_way(core: Core) -> None:
             ("replies", {"text": "xin chào"}),
             ("notes", {"text": "ghi chú"}),
             ("status", {"status": "closed", "outcome": "spam"}),
-            ("assign", {"unit_id": await _unit(core, "LS-THANH-LONG")}),
+            ("assign", {"unit_id": await unit_id(core, "LS-THANH-LONG")}),
         ):
             response = await client.post(
                 f"/api/v1/tips/{theirs.ref}/{path}", json=body, headers=headers
@@ -77,7 +71,7 @@ async def test_the_api_hides_other_units_tips_the_same_way(core: Core) -> None:
         # Routing one's own tip to a unit outside the jurisdiction fails as well.
         response = await client.post(
             f"/api/v1/tips/{mine.ref}/assign",
-            json={"unit_id": await _unit(core, "LS-BAO-LAM")},
+            json={"unit_id": await unit_id(core, "LS-BAO-LAM")},
             headers=headers,
         )
         assert response.status == 404
@@ -87,7 +81,7 @@ async def test_another_units_attachment_is_404(core: Core) -> None:
     theirs = await submit_tip(
         core,
         category="theft",
-        content=TipContent(text="Bảo Lâm", place_unit_id=await _unit(core, "LS-BAO-LAM")),
+        content=TipContent(text="Bảo Lâm", place_unit_id=await unit_id(core, "LS-BAO-LAM")),
         attachments=[NewAttachment("photo", "image/jpeg", "a.jpg", b"\xff\xd8 jpeg")],
     )
     hoa = await add_officer(core, "hoa", "LS", "triage")
@@ -104,7 +98,7 @@ async def test_another_units_attachment_is_404(core: Core) -> None:
 
 
 async def test_an_officer_without_the_triage_role_cannot_open_tips(core: Core) -> None:
-    tip = await add_tip(core, await _unit(core, "LS-THANH-LONG"))
+    tip = await add_tip(core, await unit_id(core, "LS-THANH-LONG"))
     mai = await add_officer(core, "mai", "LS", "broadcaster")
     async with console_client(core) as client:
         await sign_in(client, mai)

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from storage import subscriptions
 from storage.core import Core
 from storage.models import AuditEvent, CrimeWarning, Delivery
-from tests.support.broadcasting import approved_group, broadcaster, unit_id
+from tests.support.broadcasting import broadcaster
 from tests.support.console import add_officer, console_client, csrf_of, sign_in
+from tests.support.officers import approved_group, unit_id
 
 TITLE = "Thủ đoạn giả danh công an gọi điện yêu cầu chuyển tiền"
 BODY = "Đối tượng xưng là <b>cán bộ công an</b>, đe dọa người dân. <i>Không chuyển tiền!</i>"

@@ -10,7 +10,6 @@ from sqlalchemy import insert
 from bot.pacing import FloodBudget
 from sandbox.model import Chat
 from sandbox.world import World
-from storage import groups, officers, units
 from storage.auth import Identity
 from storage.contexts import subscriber_chat_context
 from storage.core import Core
@@ -18,48 +17,12 @@ from storage.crypto import seal
 from storage.models import ChatGroup, Subscriber, SubscriptionUnit, utcnow
 from storage.residents import resident_key
 from storage.subscriptions import PURPOSE
-
-
-async def unit_id(core: Core, code: str) -> int:
-    """The id of a demo unit."""
-    async with core.db.read() as session:
-        unit = await units.get_unit_by_code(session, code)
-        assert unit is not None
-        return unit.id
+from tests.support.officers import officer_identity, unit_id
 
 
 async def broadcaster(core: Core, username: str = "thu", unit_code: str = "LS") -> Identity:
     """A broadcaster of a unit, as the console identifies them."""
-    created = await officers.add_officer(
-        core.db,
-        username=username,
-        password="mật khẩu đủ dài 42",
-        roles=["broadcaster"],
-        unit_code=unit_code,
-    )
-    async with core.db.read() as session:
-        unit = await units.get_unit_by_code(session, unit_code)
-        assert unit is not None
-    return Identity(
-        officer_id=created.id,
-        username=username,
-        display_name=username,
-        roles=frozenset({"broadcaster"}),
-        unit_id=unit.id,
-        unit_code=unit.code,
-        unit_path=unit.path,
-        language="vi",
-        totp_enabled=False,
-    )
-
-
-async def approved_group(
-    core: Core, officer: Identity, chat_id: int, title: str, unit_code: str
-) -> int:
-    """A group the bot was added to, approved for a unit."""
-    registration = await groups.bot_added(core, chat_id, title)
-    await groups.approve(core, officer, registration.group_id, await unit_id(core, unit_code))
-    return registration.group_id
+    return await officer_identity(core, username, unit_code, "broadcaster")
 
 
 async def many_groups(core: Core, chat_ids: list[int], unit_code: str) -> None:

@@ -1,14 +1,15 @@
-"""Set-up shared by the forum tests: moderators, approved groups, an open session."""
+"""Set-up shared by the forum tests: moderators, an open session, a stand-in renderer."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from storage import forum, groups, officers, units
+from storage import forum
 from storage.auth import Identity
 from storage.core import Core
 from storage.forum_answers import Published
 from storage.models import utcnow
+from tests.support.officers import officer_identity, unit_id
 
 ANNOUNCEMENT = {
     "vi": "<b>Diễn đàn “Công an lắng nghe ý kiến Nhân dân”</b> đã mở.",
@@ -24,46 +25,9 @@ def render(published: Published) -> dict[str, str]:
     }
 
 
-async def unit_id(core: Core, code: str) -> int:
-    """The id of a demo unit."""
-    async with core.db.read() as session:
-        unit = await units.get_unit_by_code(session, code)
-        assert unit is not None
-        return unit.id
-
-
 async def moderator(core: Core, username: str, unit_code: str) -> Identity:
     """A moderator account of a unit, as the console would identify them."""
-    created = await officers.add_officer(
-        core.db,
-        username=username,
-        password="mật khẩu đủ dài 42",
-        roles=["moderator"],
-        unit_code=unit_code,
-    )
-    async with core.db.read() as session:
-        unit = await units.get_unit_by_code(session, unit_code)
-        assert unit is not None
-        return Identity(
-            officer_id=created.id,
-            username=username,
-            display_name=username,
-            roles=frozenset({"moderator"}),
-            unit_id=unit.id,
-            unit_code=unit.code,
-            unit_path=unit.path,
-            language="vi",
-            totp_enabled=False,
-        )
-
-
-async def approved_group(
-    core: Core, officer: Identity, *, chat_id: int, title: str, unit_code: str
-) -> int:
-    """A neighbourhood group the bot is in, approved for a unit."""
-    registration = await groups.bot_added(core, chat_id, title)
-    await groups.approve(core, officer, registration.group_id, await unit_id(core, unit_code))
-    return registration.group_id
+    return await officer_identity(core, username, unit_code, "moderator")
 
 
 async def open_session(

@@ -10,9 +10,13 @@ import pytest
 from markupsafe import Markup
 
 from handlers import status, tip
-from handlers.flow import Trail, category_label
+from handlers.flow import Trail, category_label, excerpt
 from handlers.i18n import catalog, plain, t
 from handlers.menu import MENU_ITEMS
+from handlers.status.view import render_view
+from handlers.tip.describe import count_text
+from handlers.tip.draft import Draft
+from handlers.tip.submit import _submission
 from storage.tips import CATEGORIES, NewAttachment, ThreadEntry, TipsterView
 
 STATES = ["new", "triaged", "assigned", "investigating"] + [
@@ -74,7 +78,7 @@ def test_status_is_said_in_plain_words(state: str) -> None:
     code, _, outcome = state.partition(".")
     view = _view([], code, outcome or None)
     for language in ("vi", "en"):
-        text = status.render_view(language, view)
+        text = render_view(language, view)
         assert plain(language, f"status.state.{state}") in text
         assert plain(language, f"status.meaning.{state}") in text
         assert "TB-2026-000007" in text and "12/04/2026 14:05" in text  # Vietnam time
@@ -85,12 +89,12 @@ def test_thread_escapes_officer_words_and_keeps_the_newest_when_long() -> None:
         ThreadEntry("officer", WHEN + dt.timedelta(minutes=i), f"trả lời số {i} <b>x</b> " * 30)
         for i in range(20)
     ]
-    text = status.render_view("vi", _view([ThreadEntry("tipster", WHEN), *replies]))
+    text = render_view("vi", _view([ThreadEntry("tipster", WHEN), *replies]))
     assert len(text) < 4096
     assert "trả lời số 19" in text and "trả lời số 0 " not in text
     assert "Các tin cũ hơn không hiển thị" in text
     assert "&lt;b&gt;x&lt;/b&gt;" in text
-    assert "Chưa có trả lời" in status.render_view("vi", _view([]))
+    assert "Chưa có trả lời" in render_view("vi", _view([]))
 
 
 def test_summary_parameters_are_escaped() -> None:
@@ -100,19 +104,19 @@ def test_summary_parameters_are_escaped() -> None:
 
 
 def test_numbers_and_excerpts() -> None:
-    assert tip.count_text("vi", 5_242_880) == "5.242.880"
-    assert tip.count_text("en", 5_242_880) == "5,242,880"
-    assert tip.excerpt("a" * 10, 20) == "a" * 10
-    assert tip.excerpt("a" * 30, 20) == "a" * 20 + "…"
+    assert count_text("vi", 5_242_880) == "5.242.880"
+    assert count_text("en", 5_242_880) == "5,242,880"
+    assert excerpt("a" * 10, 20) == "a" * 10
+    assert excerpt("a" * 30, 20) == "a" * 20 + "…"
 
 
 def test_originals_go_only_when_the_resident_agreed() -> None:
-    draft = tip.Draft(token="0" * 12, trail=Trail(42), category="drugs", text="x" * 20)
+    draft = Draft(token="0" * 12, trail=Trail(42), category="drugs", text="x" * 20)
     draft.attachments.append(NewAttachment("photo", "image/jpeg", "photo-1.jpg", b"clean", b"raw"))
     assert draft.has_originals
-    sent = tip._submission(draft, "vi")
+    sent = _submission(draft, "vi")
     assert [a.original for a in sent["attachments"]] == [None] and sent["reply_route"] is None
     draft.keep_originals, draft.reply_route = True, True
-    sent = tip._submission(draft, "en")
+    sent = _submission(draft, "en")
     assert [a.original for a in sent["attachments"]] == [b"raw"]
     assert sent["reply_route"].chat_id == 42 and sent["reply_route"].language == "en"
