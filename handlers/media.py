@@ -12,7 +12,13 @@ from telegram.error import BadRequest
 
 from handlers.i18n import Language, plain, t
 from handlers.menu import callback_arg
-from storage.media import MAX_DOWNLOAD_BYTES, MediaRefused, check_declared, prepare_attachment
+from storage.media import (
+    MAX_DOWNLOAD_BYTES,
+    MediaRefused,
+    NotCleanable,
+    check_declared,
+    prepare_attachment,
+)
 from storage.tips import NewAttachment
 
 
@@ -101,6 +107,22 @@ class Pending:
     kind: str
     # Names the question's buttons, so an old button cannot answer for another file.
     number: int
+
+
+async def receive(
+    bot: Bot, message: Message, number: int, pending_number: int
+) -> NewAttachment | Pending:
+    """The file of `message`, downloaded and cleaned as attachment `number`; or held as a
+    `Pending` (numbered `pending_number`) when it cannot be cleaned. Raises MediaRefused."""
+    incoming = incoming_file(message)
+    if incoming is None:
+        raise MediaRefused("type")
+    data = await download(bot, incoming)
+    try:
+        return await prepare(incoming, data, number)
+    except NotCleanable as unclean:
+        # Held until the resident says: send it as it is, or drop it.
+        return Pending(incoming, data, unclean.kind, pending_number)
 
 
 def consent_text(language: Language, pending: Pending) -> str:

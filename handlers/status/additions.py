@@ -16,9 +16,8 @@ from handlers.media import (
     consent_buttons,
     consent_note,
     consent_text,
-    download,
-    incoming_file,
     prepare,
+    receive,
 )
 from handlers.menu import alert, answer, back_cancel_row, button, keyboard
 from handlers.status.session import (
@@ -33,7 +32,7 @@ from handlers.status.session import (
 )
 from handlers.status.view import show_view
 from storage import tip_limits, tips
-from storage.media import MediaRefused, NotCleanable
+from storage.media import MediaRefused
 from storage.tips import MAX_TEXT, NewAttachment
 
 
@@ -153,7 +152,6 @@ async def take_file(update: Update, context: Context, session: Session) -> str:
     message = update.effective_message
     assert message is not None
     language = await language_of(update, context)
-    incoming = incoming_file(message)
     cap = core_of(context).settings.limits.attachments_per_tip
     if session.attachments + len(session.pending) >= cap:
         reply = t(language, "status.files_full", maximum=cap)
@@ -164,20 +162,17 @@ async def take_file(update: Update, context: Context, session: Session) -> str:
         await send(context, session.trail, reply, reply_to=message.message_id)
         return ADD_FILES
     try:
-        if incoming is None:
-            raise MediaRefused("type")
-        data = await download(context.bot, incoming)
-        attachment = await prepare(incoming, data, session.files_added + 1)
-    except NotCleanable as unclean:
-        assert incoming is not None
-        session.pending_seq += 1
-        session.pending.append(Pending(incoming, data, unclean.kind, session.pending_seq))
-        session.files_status_id = None  # asked right under the file, in a new message
-        await _files_message(context, session, language, reply_to=message.message_id)
-        return ADD_FILES
+        number = session.files_added + 1
+        attachment = await receive(context.bot, message, number, session.pending_seq + 1)
     except MediaRefused as refused:
         reply = t(language, f"tip.files.refused_{refused.reason}")
         await send(context, session.trail, reply, reply_to=message.message_id)
+        return ADD_FILES
+    if isinstance(attachment, Pending):
+        session.pending_seq = attachment.number
+        session.pending.append(attachment)
+        session.files_status_id = None  # asked right under the file, in a new message
+        await _files_message(context, session, language, reply_to=message.message_id)
         return ADD_FILES
     problem = await _store_file(update, context, session, attachment)
     if problem is not None:

@@ -14,15 +14,14 @@ from handlers.media import (
     consent_buttons,
     consent_note,
     consent_text,
-    download,
     incoming_file,
     prepare,
+    receive,
 )
 from handlers.menu import answer, back_cancel_row, button, callback_arg, keyboard
 from handlers.tip.draft import FILES, ORIGINALS, Draft, files_named, with_draft
 from handlers.tip.submit import ask_contact
-from storage.media import MediaRefused, NotCleanable
-from storage.tips import NewAttachment
+from storage.media import MediaRefused
 
 # All files of one draft together, held in memory until the tip is sent.
 MAX_DRAFT_BYTES = 60 * 1024 * 1024
@@ -78,8 +77,7 @@ async def receive_file(update: Update, context: Context, draft: Draft) -> str:
     assert message is not None
     language = await language_of(update, context)
     limit = core_of(context).settings.limits.attachments_per_tip
-    incoming = incoming_file(message)
-    if incoming is None:
+    if incoming_file(message) is None:
         reply = t(language, "tip.files.refused_type")
         await send(context, draft.trail, reply, reply_to=message.message_id)
         return FILES
@@ -88,13 +86,8 @@ async def receive_file(update: Update, context: Context, draft: Draft) -> str:
         await send(context, draft.trail, reply, reply_to=message.message_id)
         return FILES
     try:
-        data = await download(context.bot, incoming)
-        prepared: NewAttachment | Pending = await prepare(
-            incoming, data, len(draft.attachments) + 1
-        )
-    except NotCleanable as unclean:
-        # Held until the resident says: send it as it is, or drop it.
-        prepared = Pending(incoming, data, unclean.kind, draft.pending_seq + 1)
+        number = len(draft.attachments) + 1
+        prepared = await receive(context.bot, message, number, draft.pending_seq + 1)
     except MediaRefused as refused:
         reply = t(language, f"tip.files.refused_{refused.reason}")
         await send(context, draft.trail, reply, reply_to=message.message_id)
