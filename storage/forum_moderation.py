@@ -352,6 +352,13 @@ async def restore(core: Core, moderator: Moderator, question_id: uuid.UUID) -> N
         await record(session, moderator, "restore", question, {"reports_reviewed": reviewed})
 
 
+# Reported since a moderator last looked, or hidden by the reports until one does.
+REPORTED = or_(
+    ForumQuestion.report_count > ForumQuestion.reports_reviewed,
+    ForumQuestion.hidden_by == "reports",
+)
+
+
 async def flagged_count(core: Core, moderator: Moderator) -> int:
     """Questions of the moderator's units reported since a moderator last looked."""
     async with core.db.read() as session:
@@ -362,10 +369,7 @@ async def flagged_count(core: Core, moderator: Moderator) -> int:
             .join(Unit, Unit.id == ForumSession.unit_id)
             .where(
                 Unit.path.startswith(moderator.unit_path, autoescape=True),
-                or_(
-                    ForumQuestion.report_count > ForumQuestion.reports_reviewed,
-                    ForumQuestion.hidden_by == "reports",
-                ),
+                REPORTED,
             )
         )
         return int(await session.scalar(query) or 0)

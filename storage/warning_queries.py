@@ -136,7 +136,8 @@ async def target_units(session: AsyncSession, warning_id: int) -> list[Unit]:
     return list((await session.scalars(query)).all())
 
 
-def _scope(identity: Identity) -> ColumnElement[bool]:
+def issued_within(identity: Identity) -> ColumnElement[bool]:
+    """Warnings issued by the officer's unit or one below it."""
     issued_here = select(Unit.id).where(Unit.path.startswith(identity.unit_path, autoescape=True))
     return CrimeWarning.unit_id.in_(issued_here)
 
@@ -150,7 +151,7 @@ async def list_for(
     offset: int = 0,
 ) -> tuple[list[WarningSummary], int]:
     """Warnings issued by the officer's unit or below it, newest first, and the total."""
-    where = [_scope(identity)]
+    where = [issued_within(identity)]
     if status is not None:
         where.append(CrimeWarning.status == status)
     total = await session.scalar(select(func.count()).select_from(CrimeWarning).where(*where))

@@ -264,6 +264,15 @@ async def list_queue(core: Core, identity: Identity, flt: QueueFilter) -> QueueP
     return QueuePage(rows=rows, total=total, counts=counts)
 
 
+async def open_counts(session: AsyncSession, identity: Identity) -> dict[str, int]:
+    """Open tips of the officer's jurisdiction per status, with "open" and "overdue"."""
+    units = await scope_unit_ids(session, identity)
+    if not units:
+        return {key: 0 for key in (*OPEN_STATUSES, "open", "overdue")}
+    now = utcnow()
+    return await _counts(session, _conditions(units, QueueFilter(), now), now, with_closed=False)
+
+
 async def tip_row(core: Core, identity: Identity, ref: str) -> QueueRow:
     """One tip's queue line (no content, no audit), if it is in the jurisdiction."""
     async with core.db.read() as session:
