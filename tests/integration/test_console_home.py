@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-
-from sqlalchemy import update
 
 from storage import forum_residents, groups
 from storage.core import Core
-from storage.models import Tip, utcnow
-from tests.support.console import add_officer, add_tip, console_client, sign_in
+from tests.support.console import add_officer, add_tip, backdate_tip, console_client, sign_in
 from tests.support.forum import moderator, open_session
 from tests.support.officers import unit_id
 
@@ -33,12 +29,7 @@ async def test_a_triage_officer_sees_the_tips_waiting_in_their_own_unit(core: Co
     await add_tip(core, thanh_long, "Có người bán ma túy ở chợ")
     old = await add_tip(core, thanh_long, "Tin báo từ hôm kia")
     await add_tip(core, await unit_id(core, "LS-BAO-LAM"), "Tin của xã khác")
-    async with core.db.write() as session:
-        await session.execute(
-            update(Tip)
-            .where(Tip.ref == old.ref)
-            .values(created_at=utcnow() - dt.timedelta(hours=25))
-        )
+    await backdate_tip(core, old.ref, hours=25)
     lan = await add_officer(core, "lan", "LS-THANH-LONG", "triage")
     async with console_client(core) as client:
         await sign_in(client, lan)

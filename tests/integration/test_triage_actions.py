@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from storage import outbox, triage
 from storage.auth import Identity
 from storage.core import Core
-from storage.models import AuditEvent, OutboxMessage, Tip, TipMessage, utcnow
+from storage.models import AuditEvent, OutboxMessage, Tip, TipMessage
 from storage.tips import add_follow_up, unlock_with_receipt
-from tests.support.console import add_officer, add_tip, console_client, csrf_of, sign_in
+from tests.support.console import (
+    add_officer,
+    add_tip,
+    backdate_tip,
+    console_client,
+    csrf_of,
+    sign_in,
+)
 from tests.support.officers import unit_id
 
 
@@ -34,12 +41,7 @@ async def _tip(core: Core, ref: str) -> Tip:
 async def test_opening_a_tip_is_audited_and_stops_the_24_hour_clock(core: Core) -> None:
     submitted = await add_tip(core, await unit_id(core, "LS-THANH-LONG"), "Buôn bán ma túy")
     old = await add_tip(core, await unit_id(core, "LS-THANH-LONG"), "Tin cũ")
-    async with core.db.write() as session:
-        await session.execute(
-            update(Tip)
-            .where(Tip.ref == old.ref)
-            .values(created_at=utcnow() - dt.timedelta(hours=25))
-        )
+    await backdate_tip(core, old.ref, hours=25)
     lan = await add_officer(core, "lan", "LS-THANH-LONG", "triage")
     async with console_client(core) as client:
         await sign_in(client, lan)

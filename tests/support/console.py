@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 import time
 from collections.abc import AsyncIterator
@@ -10,11 +11,13 @@ from dataclasses import dataclass, field
 
 import pyotp
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import update
 
 from admin.app import create_app
 from admin.settings import ConsoleSettings
 from storage import officers
 from storage.core import Core
+from storage.models import Tip, utcnow
 from storage.tips import ReplyRoute, Submitted, TipContent, submit_tip
 
 PASSWORD = "correct horse battery staple"
@@ -133,3 +136,13 @@ async def sign_in(client: TestClient, officer: Officer) -> None:  # type: ignore
         )
     assert response.status == 303, await response.text()
     assert not response.headers["Location"].startswith("/login")
+
+
+async def backdate_tip(core: Core, ref: str, hours: float) -> None:
+    """Make a tip look as if it arrived `hours` ago (e.g. past the 24-hour hand-over rule)."""
+    async with core.db.write() as session:
+        await session.execute(
+            update(Tip)
+            .where(Tip.ref == ref)
+            .values(created_at=utcnow() - dt.timedelta(hours=hours))
+        )
