@@ -18,6 +18,8 @@ from admin.viewer import Viewer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ACCESS_ATTR = "__tinbao_access__"
+# Where an officer chooses their own password.
+ACCOUNT_PAGE = "/account"
 
 
 def _mark(handler: Handler, kind: str, roles: tuple[str, ...]) -> Handler:
@@ -37,10 +39,12 @@ def login_url(request: web.Request) -> str:
     return f"/login?{ended}next={quote(target, safe='')}"
 
 
-def requires(*roles: str) -> Callable[[Handler], Handler]:
+def requires(*roles: str, before_password_change: bool = False) -> Callable[[Handler], Handler]:
     """A page for signed-in officers (both factors) holding any of `roles` (any officer if none).
 
-    Without a session: 303 to the sign-in page. Without the role: 403.
+    Without a session: 303 to the sign-in page. Without the role: 403. An officer whose
+    password someone else chose is sent to the account page, unless the page is one they
+    may use `before_password_change`.
     """
 
     def decorate(handler: Handler) -> Handler:
@@ -49,6 +53,8 @@ def requires(*roles: str) -> Callable[[Handler], Handler]:
             viewer = viewer_of(request)
             if viewer is None or viewer.via_token or not viewer.complete:
                 raise web.HTTPSeeOther(login_url(request))
+            if viewer.password_change_due and not before_password_change:
+                raise web.HTTPSeeOther(ACCOUNT_PAGE)
             if not viewer.has(*roles):
                 raise web.HTTPForbidden(reason="not allowed for your roles")
             return await handler(request)

@@ -44,7 +44,10 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
             request[SESSION_ENDED] = True
         else:
             request[VIEWER] = Viewer(
-                state.identity, csrf_token=state.csrf_token, complete=state.complete
+                state.identity,
+                csrf_token=state.csrf_token,
+                complete=state.complete,
+                password_change_due=state.password_change_due,
             )
     try:
         response = await handler(request)

@@ -13,12 +13,15 @@ class Viewer:
 
     `complete` is False between the password and the second factor: such a viewer may
     only reach the sign-in pages. `via_token` marks API requests (no cookie, no CSRF).
+    `password_change_due`: signed in with a password someone else chose; only the
+    account page is open until they choose their own.
     """
 
     identity: Identity
     csrf_token: str = ""
     complete: bool = True
     via_token: bool = False
+    password_change_due: bool = False
 
     @property
     def officer_id(self) -> int:

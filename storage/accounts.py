@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from storage import audit, officers, totp
 from storage.auth import Identity
 from storage.core import Core
-from storage.models import Officer, Unit
+from storage.models import ConsoleSession, Officer, Unit
 from storage.triage.rules import NotFound
 
 
@@ -30,6 +31,7 @@ class Account:
     totp_enabled: bool
     locked_until: dt.datetime | None
     last_login_at: dt.datetime | None
+    password_change_due: bool = False
 
 
 def _account(officer: Officer, unit: Unit) -> Account:
@@ -45,6 +47,7 @@ def _account(officer: Officer, unit: Unit) -> Account:
         totp_enabled=officer.totp_enabled,
         locked_until=officer.locked_until,
         last_login_at=officer.last_login_at,
+        password_change_due=officer.password_change_due,
     )
 
 
@@ -102,6 +105,7 @@ async def create_account(
         display_name=display_name,
         actor=identity.actor,
         actor_officer_id=identity.officer_id,
+        change_due=True,
     )
     return await get_account(core, identity, officer.id)
 
@@ -120,6 +124,42 @@ async def reset_second_factor(core: Core, identity: Identity, officer_id: int) -
     """Forget an officer's TOTP secret (lost phone); they enrol again at the next sign-in."""
     account = await get_account(core, identity, officer_id)
     await totp.reset(core, account.id, actor_id=identity.officer_id)
+
+
+async def reset_password(core: Core, identity: Identity, officer_id: int) -> str:
+    """A one-time password for an officer who forgot theirs (shown once, to give in person).
+
+    Their sessions end, a lockout is lifted, and the console asks them for a password of
+    their own at the next sign-in.
+    """
+    account = await get_account(core, identity, officer_id)
+    if account.id == identity.officer_id:
+        raise officers.OfficerError("change your own password on the account page")
+    if not account.active:
+        raise officers.OfficerError("the account is disabled")
+    temporary = secrets.token_urlsafe(12)
+    password_hash = await officers.hash_password(temporary)
+    async with core.db.write() as session:
+        await session.execute(
+            update(Officer)
+            .where(Officer.id == account.id)
+            .values(
+                password_hash=password_hash,
+                password_change_due=True,
+                failed_logins=0,
+                locked_until=None,
+            )
+        )
+        await session.execute(delete(ConsoleSession).where(ConsoleSession.officer_id == account.id))
+        await audit.record(
+            session,
+            "auth.password_reset",
+            actor=identity.actor,
+            officer_id=identity.officer_id,
+            subject_type="officer",
+            subject_id=str(account.id),
+        )
+    return temporary
 
 
 async def unlock_account(core: Core, identity: Identity, officer_id: int) -> None:

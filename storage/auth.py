@@ -212,7 +212,9 @@ async def change_password(
     fresh = await asyncio.to_thread(password_hasher.hash, new)
     async with core.db.write() as session:
         await session.execute(
-            update(Officer).where(Officer.id == officer_id).values(password_hash=fresh)
+            update(Officer)
+            .where(Officer.id == officer_id)
+            .values(password_hash=fresh, password_change_due=False)
         )
         await session.execute(
             delete(ConsoleSession).where(

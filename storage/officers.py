@@ -71,8 +71,9 @@ async def add_officer(
     display_name: str = "",
     actor: str = "cli",
     actor_officer_id: int | None = None,
+    change_due: bool = False,
 ) -> Officer:
-    """Create an officer account."""
+    """Create an officer account (`change_due`: they must choose their own password first)."""
     username = username.strip().lower()
     if not USERNAME_PATTERN.match(username):
         raise OfficerError("a username has 3–64 characters: a–z, 0–9, dot, dash, underscore")
@@ -91,6 +92,7 @@ async def add_officer(
             password_hash=password_hash,
             roles=role_text,
             unit_id=unit.id,
+            password_change_due=change_due,
         )
         session.add(officer)
         await session.flush()

@@ -28,6 +28,8 @@ class SessionState:
     csrf_token: str
     complete: bool
     created_at: dt.datetime
+    # Someone else chose the current password: the console asks for a new one first.
+    password_change_due: bool = False
 
 
 async def start_session(
@@ -112,6 +114,7 @@ async def session_state(core: Core, token: str, *, idle: dt.timedelta) -> Sessio
         csrf_token=console_session.csrf_token,
         complete=console_session.second_factor_done,
         created_at=console_session.created_at,
+        password_change_due=officer.password_change_due,
     )
 
 

@@ -9,13 +9,13 @@ from admin.sessions import session_cookie
 from storage import auth, officers
 
 
-@kit.requires()
+@kit.requires(before_password_change=True)
 async def account_page(request: web.Request) -> web.StreamResponse:
     """GET /account."""
     return kit.render(request, "account.html", {"error": None})
 
 
-@kit.requires()
+@kit.requires(before_password_change=True)
 async def change_password(request: web.Request) -> web.StreamResponse:
     """POST /account/password."""
     viewer = kit.current(request)
@@ -36,7 +36,8 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     if not changed:
         return kit.render(request, "account.html", {"error": "account.error.current"}, status=400)
     kit.flash(request, "account.flash.changed")
-    return kit.see_other("/account")
+    # The first password of their own: on to the console.
+    return kit.see_other("/" if viewer.password_change_due else "/account")
 
 
 def register(app: web.Application) -> None:

@@ -1,4 +1,5 @@
-"""Officer accounts, for administrators: list, create, disable, reset 2FA, unlock, tokens."""
+"""Officer accounts, for administrators: list, create, disable, reset password or 2FA, unlock,
+tokens."""
 
 from __future__ import annotations
 
@@ -124,12 +125,29 @@ async def issue_token(request: web.Request) -> web.StreamResponse:
     return kit.render(request, "users/token.html", {"token": token})
 
 
+@kit.requires("admin")
+async def reset_password(request: web.Request) -> web.StreamResponse:
+    """POST /users/{id}/reset-password: a one-time password, shown on this page once."""
+    viewer = kit.current(request)
+    try:
+        temporary = await accounts.reset_password(
+            kit.core(request), viewer.identity, _officer_id(request)
+        )
+    except triage.NotFound:
+        raise web.HTTPNotFound() from None
+    except officers.OfficerError:
+        kit.flash(request, "users.error.reset_password", "error")
+        return kit.see_other("/users")
+    return kit.render(request, "users/password.html", {"password": temporary})
+
+
 def register(app: web.Application) -> None:
     """User management pages."""
     kit.add_nav(app, "/users", "nav.users", "admin", order=80)
     app.router.add_get("/users", users_page)
     app.router.add_post("/users", create_user)
     app.router.add_post(r"/users/{officer_id:\d+}/token", issue_token)
+    app.router.add_post(r"/users/{officer_id:\d+}/reset-password", reset_password)
     for name, message in (
         ("disable", "users.flash.disabled"),
         ("reset-2fa", "users.flash.reset"),

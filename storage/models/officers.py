@@ -34,6 +34,9 @@ class Officer(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column()
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column()
+    # Set when someone else chose the password (a new account, a reset): the officer
+    # must pick their own before the console lets them do anything else.
+    password_change_due: Mapped[bool] = mapped_column(default=False)
 
     @property
     def role_set(self) -> frozenset[str]:
