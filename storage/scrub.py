@@ -1,10 +1,11 @@
 """Metadata out of PDFs and audio files, with pypdf and mutagen (DESIGN §4).
 
-A PDF's document information (author, the program and the account that made it, dates)
-and its XMP packets, and an audio file's tags (ID3, APE, Vorbis comments, cover
-pictures), can name the person who made the file. What these libraries remove reliably
-is removed here; each function returns None when it cannot vouch for the result, and the
-caller then treats the file as one that cannot be cleaned (the resident decides).
+A PDF's document information (author, the program and the account that made it, dates),
+its XMP packets and the authors of its comments, and an audio file's tags (ID3, APE,
+Vorbis comments, cover pictures), can name the person who made the file. What these
+libraries remove reliably is removed here; each function returns None when it cannot
+vouch for the result, and the caller then treats the file as one that cannot be cleaned
+(the resident decides).
 
 Blocking (whole files are parsed and rewritten): run in a thread.
 """
@@ -38,8 +39,10 @@ _AUDIO: dict[str, tuple[type[Any], ...]] = {
 }
 
 
-def _drop_pdf_keys(root: DictionaryObject) -> None:
-    """Remove `_PDF_KEYS` from every dictionary and stream reachable from the catalogue."""
+def _drop_pdf_keys(root: DictionaryObject) -> bool:
+    """Remove `_PDF_KEYS` from every dictionary and stream reachable from the catalogue, and
+    the author (`/T`) of every comment; True when a file is attached to the document."""
+    attached = False
     seen: set[int] = set()
     stack: list[Any] = [root]
     while stack:
@@ -52,16 +55,23 @@ def _drop_pdf_keys(root: DictionaryObject) -> None:
         if isinstance(item, DictionaryObject):  # streams too
             for key in _PDF_KEYS:
                 item.pop(key, None)
+            subtype = item.get("/Subtype")
+            if "/Rect" in item and subtype is not None and subtype != "/Widget":
+                # A comment's /T names whoever wrote it (a form field's /T is its name).
+                item.pop(NameObject("/T"), None)
+            attached = attached or subtype == "/FileAttachment" or "/EmbeddedFiles" in item
             stack.extend(item.values())
         elif isinstance(item, ArrayObject):
             stack.extend(item)
+    return attached
 
 
 def scrub_pdf(data: bytes) -> bytes | None:
-    """The PDF without its document information and XMP metadata, or None.
+    """The PDF without its document information, XMP metadata and comment authors, or None.
 
-    None when the file cannot be read (damaged, or encrypted with a password), or when the
-    rewritten file does not open with the same number of pages and nothing left to show.
+    None when the file cannot be read (damaged, or encrypted with a password), carries
+    attached files, or when the rewritten file does not open with the same number of pages
+    and nothing left to show.
     """
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -70,7 +80,8 @@ def scrub_pdf(data: bytes) -> bytes | None:
         pages = len(reader.pages)
         writer = PdfWriter(clone_from=reader)
         writer.metadata = None
-        _drop_pdf_keys(writer.root_object)
+        if _drop_pdf_keys(writer.root_object):
+            return None  # attached files are files of their own, with their own metadata
         # Leaves out the XMP streams nothing points to any more.
         writer.compress_identical_objects()
         # A fresh file identifier: the original's could match the copy on the sender's phone.

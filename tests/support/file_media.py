@@ -12,8 +12,9 @@ import struct
 
 from mutagen.id3 import ID3, TIT2, TPE1, TXXX
 from mutagen.ogg import OggPage
-from pypdf import PdfWriter
-from pypdf.generic import NameObject, StreamObject
+from pypdf import PdfReader, PdfWriter
+from pypdf.annotations import Text
+from pypdf.generic import NameObject, StreamObject, TextStringObject
 
 AUTHOR = "Nguyễn Văn An 0912 345 678"
 AUTHOR_ASCII = b"Nguyen Van An"
@@ -56,6 +57,31 @@ def pdf_with_author(pages: int = 2) -> bytes:
     data = out.getvalue()
     assert AUTHOR_ASCII in data
     return data
+
+
+def pdf_with_comment() -> bytes:
+    """A one-page PDF with a sticky-note comment whose author is the resident."""
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    note = Text(rect=(50, 700, 250, 780), text="Xem trang 1")
+    note[NameObject("/T")] = TextStringObject(AUTHOR)
+    writer.add_annotation(page_number=0, annotation=note)
+    out = io.BytesIO()
+    writer.write(out)
+    data = out.getvalue()
+    (written,) = PdfReader(io.BytesIO(data)).pages[0]["/Annots"]
+    assert written.get_object()["/T"] == AUTHOR
+    return data
+
+
+def pdf_with_attachment() -> bytes:
+    """A PDF that carries another file inside it."""
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.add_attachment("ghi-chu.txt", b"Ghi chep cua Nguyen Van An")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 # MPEG-1 Layer III, 128 kbit/s, 44.1 kHz: a frame is 417 bytes (silence).

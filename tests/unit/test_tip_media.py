@@ -21,7 +21,9 @@ from tests.support.file_media import (
     mp3_with_tags,
     mp4_with_location,
     ogg_opus,
+    pdf_with_attachment,
     pdf_with_author,
+    pdf_with_comment,
 )
 from tests.support.tip_media import gps_marks, has_metadata, photo_with_gps
 
@@ -66,6 +68,24 @@ def test_a_pdf_loses_its_author_and_xmp_but_keeps_its_pages() -> None:
     assert reader.metadata is None and reader.xmp_metadata is None
     assert all("/Metadata" not in page for page in reader.pages)
     assert AUTHOR not in str(reader.trailer)
+
+
+def test_a_pdf_comment_loses_its_author_but_keeps_its_text() -> None:
+    cleaned = media.clean("application/pdf", pdf_with_comment())
+    assert cleaned.stripped
+    reader = PdfReader(io.BytesIO(cleaned.data))
+    (note,) = [a.get_object() for a in reader.pages[0]["/Annots"]]
+    assert note["/Contents"] == "Xem trang 1" and "/T" not in note
+    assert AUTHOR not in str([a.get_object() for a in reader.pages[0]["/Annots"]])
+
+
+def test_a_pdf_carrying_another_file_needs_consent() -> None:
+    with pytest.raises(media.NotCleanable):
+        media.prepare_attachment("document", "application/pdf", pdf_with_attachment(), 1)
+    sent = media.prepare_attachment(
+        "document", "application/pdf", pdf_with_attachment(), 1, send_as_is=True
+    )
+    assert sent.as_is
 
 
 def test_an_mp3_loses_its_id3_tags_and_still_plays() -> None:
