@@ -7,11 +7,31 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, String, and_, cast, false, func, or_, select
 
 from storage.audit import ChainReport, verify_chain
+from storage.auth import Identity
 from storage.core import Core
-from storage.models import AuditEvent, Officer
+from storage.models import (
+    AuditEvent,
+    ChatGroup,
+    CrimeWarning,
+    ForumQuestion,
+    ForumSession,
+    Officer,
+    Tip,
+    Unit,
+)
+
+# What each kind of subject is named by in `subject_id`, and the unit it belongs to.
+_SUBJECT_UNITS: dict[str, tuple[Any, Any]] = {
+    "tip": (Tip.ref, Tip.unit_id),
+    "officer": (cast(Officer.id, String), Officer.unit_id),
+    "forum_session": (cast(ForumSession.id, String), ForumSession.unit_id),
+    "group": (cast(ChatGroup.id, String), ChatGroup.unit_id),
+    "warning": (cast(CrimeWarning.id, String), CrimeWarning.unit_id),
+    "unit": (cast(Unit.id, String), Unit.id),
+}
 
 
 @dataclass(frozen=True)
@@ -29,16 +49,48 @@ class EventRow:
     hash: str
 
 
+def visible_to(identity: Identity) -> ColumnElement[bool]:
+    """Events of the officer's jurisdiction: done by one of its officers, or about one of its
+    tips, officers, forum sessions and questions, groups, warnings or units. Events about
+    no unit (keys, groups not yet bound) only for administrators of a top-level unit."""
+    units = select(Unit.id).where(Unit.path.startswith(identity.unit_path, autoescape=True))
+    by_officer = AuditEvent.officer_id.in_(select(Officer.id).where(Officer.unit_id.in_(units)))
+    about: list[ColumnElement[bool]] = []
+    for kind, (name, unit_id) in _SUBJECT_UNITS.items():
+        named = select(name).where(unit_id.in_(units))
+        about.append(and_(AuditEvent.subject_type == kind, AuditEvent.subject_id.in_(named)))
+    question = (
+        select(cast(ForumQuestion.id, String))
+        .join(ForumSession, ForumSession.id == ForumQuestion.session_id)
+        .where(ForumSession.unit_id.in_(units))
+    )
+    about.append(
+        and_(AuditEvent.subject_type == "forum_question", AuditEvent.subject_id.in_(question))
+    )
+    top_level = identity.unit_path.strip("/").count("/") == 0
+    unowned = (
+        and_(
+            AuditEvent.officer_id.is_(None),
+            AuditEvent.subject_type.not_in([*_SUBJECT_UNITS, "forum_question"]),
+        )
+        if top_level
+        else false()
+    )
+    return or_(by_officer, *about, unowned)
+
+
 async def list_events(
     core: Core,
+    identity: Identity,
     *,
     offset: int,
     limit: int,
     action: str | None = None,
     subject: str | None = None,
 ) -> tuple[list[EventRow], int]:
-    """Newest events first, optionally only actions starting with `action` or one subject."""
-    conditions: list[ColumnElement[bool]] = []
+    """Newest events of the officer's jurisdiction first, optionally only actions starting
+    with `action` or one subject."""
+    conditions: list[ColumnElement[bool]] = [visible_to(identity)]
     if action:
         conditions.append(AuditEvent.action.startswith(action, autoescape=True))
     if subject:

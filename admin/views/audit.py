@@ -1,4 +1,5 @@
-"""The audit log: every event, newest first, and whether the hash chain still holds."""
+"""The audit log: the events of the administrator's jurisdiction, newest first, and whether
+the hash chain (all of it) still holds."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
     action = request.query.get("action", "").strip()[:64] or None
     subject = request.query.get("subject", "").strip()[:64] or None
     core = kit.core(request)
+    identity = kit.current(request).identity
     events, total = await audit_log.list_events(
-        core, offset=page.offset, limit=page.size, action=action, subject=subject
+        core, identity, offset=page.offset, limit=page.size, action=action, subject=subject
     )
     report = await audit_log.verify(core)
     params = tuple((k, v) for k, v in (("action", action), ("subject", subject)) if v)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select, update
 
+from storage import audit_log, auth
+from storage.auth import Identity
 from storage.core import Core
 from storage.models import AuditEvent
 from tests.support.console import add_officer, add_tip, console_client, sign_in
+from tests.support.officers import officer_identity, unit_id
 
 
 async def _seq_of(core: Core, action: str) -> int:
@@ -67,3 +70,53 @@ async def test_the_audit_page_is_for_administrators_only(core: Core) -> None:
     async with console_client(core) as client:
         await sign_in(client, lan)
         assert (await client.get("/audit")).status == 403
+
+
+async def _seen(core: Core, identity: Identity) -> set[tuple[str, str]]:
+    events, total = await audit_log.list_events(core, identity, offset=0, limit=500)
+    assert total == len(events)
+    return {(e.action, e.subject_id) for e in events}
+
+
+async def test_administrators_see_the_events_of_their_own_jurisdiction(core: Core) -> None:
+    thanh_long = await add_tip(core, await unit_id(core, "LS-THANH-LONG"))
+    bao_lam = await add_tip(core, await unit_id(core, "LS-BAO-LAM"))
+    son_thinh = await add_tip(core, await unit_id(core, "YB-SON-THINH"))
+    commune = await officer_identity(core, "lan", "LS-THANH-LONG", "admin")
+    province = await officer_identity(core, "hoa", "LS", "admin")
+    other_province = await officer_identity(core, "minh", "YB", "admin")
+    await auth.check_password(core, "nobody", "a guessed password")  # about no unit
+
+    seen = await _seen(core, commune)
+    assert ("tip.submit", thanh_long.ref) in seen
+    assert ("officer.create", str(commune.officer_id)) in seen
+    assert not {("tip.submit", bao_lam.ref), ("tip.submit", son_thinh.ref)} & seen
+    assert ("officer.create", str(province.officer_id)) not in seen
+    assert ("auth.login_failed", "") not in seen
+
+    seen = await _seen(core, province)
+    assert {("tip.submit", thanh_long.ref), ("tip.submit", bao_lam.ref)} <= seen
+    assert ("officer.create", str(commune.officer_id)) in seen
+    assert ("tip.submit", son_thinh.ref) not in seen
+    assert ("officer.create", str(other_province.officer_id)) not in seen
+    assert ("auth.login_failed", "") in seen  # a top-level administrator sees those
+
+    seen = await _seen(core, other_province)
+    assert ("tip.submit", son_thinh.ref) in seen
+    assert not {("tip.submit", thanh_long.ref), ("tip.submit", bao_lam.ref)} & seen
+
+
+async def test_an_officers_acts_elsewhere_stay_with_their_own_administrators(core: Core) -> None:
+    tip = await add_tip(core, await unit_id(core, "LS-THANH-LONG"))
+    lan = await add_officer(core, "lan", "LS-THANH-LONG", "triage")
+    async with console_client(core) as client:
+        await sign_in(client, lan)
+        assert (await client.get(f"/tips/{tip.ref}")).status == 200
+    bao_lam_admin = await officer_identity(core, "tuan", "LS-BAO-LAM", "admin")
+    seen = await _seen(core, bao_lam_admin)
+    assert not any(action.startswith(("tip.", "auth.")) for action, _ in seen)
+    hoa = await add_officer(core, "hoa", "LS-THANH-LONG", "admin")
+    async with console_client(core) as client:
+        await sign_in(client, hoa)
+        page = await (await client.get("/audit")).text()
+    assert "tip.read" in page and tip.ref in page and "Chuỗi nhật ký nguyên vẹn" in page
