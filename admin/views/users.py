@@ -108,6 +108,17 @@ def _account_action(name: str, message: str) -> kit.Handler:
     return kit.requires("admin")(handle)
 
 
+def _shown_once(request: web.Request, secret_id: str, secret: str, texts: str) -> web.Response:
+    """A page with a secret the officer gets this once (`texts`: its catalog ids' prefix)."""
+    context = {
+        "secret_id": secret_id,
+        "secret": secret,
+        "title": f"{texts}.title",
+        "explanation": f"{texts}.once",
+    }
+    return kit.render(request, "users/once.html", context)
+
+
 @kit.requires("admin")
 async def issue_token(request: web.Request) -> web.StreamResponse:
     """POST /users/{id}/token: a new API token, shown on this page once."""
@@ -122,7 +133,7 @@ async def issue_token(request: web.Request) -> web.StreamResponse:
     except officers.OfficerError:
         kit.flash(request, "users.error.disabled", "error")
         return kit.see_other("/users")
-    return kit.render(request, "users/token.html", {"token": token})
+    return _shown_once(request, "api-token", token, "users.token")
 
 
 @kit.requires("admin")
@@ -138,7 +149,7 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
     except officers.OfficerError:
         kit.flash(request, "users.error.reset_password", "error")
         return kit.see_other("/users")
-    return kit.render(request, "users/password.html", {"password": temporary})
+    return _shown_once(request, "temporary-password", temporary, "users.password_reset")
 
 
 def register(app: web.Application) -> None:
