@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,21 +18,50 @@ from storage.models import AuditEvent, AuditHead, utcnow
 GENESIS_HASH = "0" * 64
 
 
-def _event_hash(event: AuditEvent) -> str:
-    """SHA-256 over the event's fields in a fixed form, including the previous hash."""
+# The fields an event's hash covers, in the order `hash_of` takes them.
+HASHED = (
+    AuditEvent.seq,
+    AuditEvent.at,
+    AuditEvent.officer_id,
+    AuditEvent.actor,
+    AuditEvent.action,
+    AuditEvent.subject_type,
+    AuditEvent.subject_id,
+    AuditEvent.details,
+    AuditEvent.prev_hash,
+)
+
+
+def hash_of(
+    seq: int,
+    at: dt.datetime,
+    officer_id: int | None,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    details: str,
+    prev_hash: str,
+) -> str:
+    """SHA-256 over an event's fields in a fixed form, including the previous hash."""
     body = {
-        "seq": event.seq,
-        "at": event.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        "officer_id": event.officer_id,
-        "actor": event.actor,
-        "action": event.action,
-        "subject_type": event.subject_type,
-        "subject_id": event.subject_id,
-        "details": event.details,
-        "prev_hash": event.prev_hash,
+        "seq": seq,
+        "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "officer_id": officer_id,
+        "actor": actor,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "details": details,
+        "prev_hash": prev_hash,
     }
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _event_hash(event: AuditEvent) -> str:
+    """The hash `event` must carry."""
+    return hash_of(*(getattr(event, column.key) for column in HASHED))
 
 
 async def record(
@@ -92,14 +122,36 @@ class ChainReport:
         return not self.problems
 
 
-async def verify_chain(session: AsyncSession, *, batch: int = 5000) -> ChainReport:
-    """Walk every event in order and report edits, deletions and a truncated tail."""
+def _check_batch(
+    rows: Sequence[Sequence[Any]], expected_prev: str, expected_seq: int
+) -> tuple[list[ChainProblem], str, int]:
+    """Check consecutive events; returns the problems and what the next event must follow."""
+    problems: list[ChainProblem] = []
+    for *fields, stored_hash in rows:
+        seq, prev_hash = fields[0], fields[-1]
+        if seq != expected_seq:
+            problems.append(ChainProblem(seq, f"events {expected_seq}–{seq - 1} are missing"))
+        if prev_hash != expected_prev:
+            problems.append(ChainProblem(seq, "does not follow the event before it"))
+        if hash_of(*fields) != stored_hash:
+            problems.append(ChainProblem(seq, "was changed after it was written"))
+        expected_prev, expected_seq = stored_hash, seq + 1
+    return problems, expected_prev, expected_seq
+
+
+async def verify_chain(session: AsyncSession, *, batch: int = 1000) -> ChainReport:
+    """Walk every event in order and report edits, deletions and a truncated tail.
+
+    The hashing of a large log takes seconds of CPU: it runs in a thread, batch by batch,
+    so the event loop (and the bot sharing it) keeps answering.
+    """
     problems: list[ChainProblem] = []
     expected_prev, expected_seq, count, last_seq = GENESIS_HASH, 1, 0, 0
     while True:
+        # Plain rows, not ORM objects: the whole log is read on every check.
         rows = (
-            await session.scalars(
-                select(AuditEvent)
+            await session.execute(
+                select(*HASHED, AuditEvent.hash)
                 .where(AuditEvent.seq > last_seq)
                 .order_by(AuditEvent.seq)
                 .limit(batch)
@@ -107,17 +159,12 @@ async def verify_chain(session: AsyncSession, *, batch: int = 5000) -> ChainRepo
         ).all()
         if not rows:
             break
-        for event in rows:
-            count += 1
-            if event.seq != expected_seq:
-                problems.append(
-                    ChainProblem(event.seq, f"events {expected_seq}–{event.seq - 1} are missing")
-                )
-            if event.prev_hash != expected_prev:
-                problems.append(ChainProblem(event.seq, "does not follow the event before it"))
-            if _event_hash(event) != event.hash:
-                problems.append(ChainProblem(event.seq, "was changed after it was written"))
-            expected_prev, expected_seq, last_seq = event.hash, event.seq + 1, event.seq
+        found, expected_prev, expected_seq = await asyncio.to_thread(
+            _check_batch, rows, expected_prev, expected_seq
+        )
+        problems.extend(found)
+        count += len(rows)
+        last_seq = rows[-1][0]
     head = await session.get(AuditHead, 1)
     if head is not None and (head.seq != last_seq or head.last_hash != expected_prev):
         problems.append(ChainProblem(head.seq, "the newest events were removed"))

@@ -8,7 +8,7 @@ from storage import audit_log, auth
 from storage.auth import Identity
 from storage.core import Core
 from storage.models import AuditEvent
-from tests.support.console import add_officer, add_tip, console_client, sign_in
+from tests.support.console import add_officer, add_tip, console_client, csrf_of, sign_in
 from tests.support.officers import officer_identity, unit_id
 
 
@@ -50,6 +50,29 @@ async def test_an_edited_audit_row_is_reported(core: Core) -> None:
         assert "Chuỗi nhật ký bị phá vỡ" in page
         assert f"Sự kiện số {seq}: was changed after it was written" in page
     assert tip.ref
+
+
+async def test_a_recent_check_stands_until_an_administrator_checks_again(core: Core) -> None:
+    hoa = await add_officer(core, "hoa", "LS", "admin", "triage")
+    await add_tip(core, None)
+    seq = await _seq_of(core, "tip.submit")
+    async with console_client(core) as client:
+        await sign_in(client, hoa)
+        first = await (await client.get("/audit")).text()
+        assert "Chuỗi nhật ký nguyên vẹn" in first and "Kiểm tra lần cuối" in first
+        async with core.db.write() as session:
+            await session.execute(
+                update(AuditEvent).where(AuditEvent.seq == seq).values(actor="officer:999")
+            )
+        # Within five minutes the page shows the last check, and says when it ran.
+        cached = await (await client.get("/audit")).text()
+        assert "Chuỗi nhật ký nguyên vẹn" in cached
+        checked = await client.post("/audit/check", data={"csrf_token": csrf_of(cached)})
+        page = await checked.text()
+        assert "có sự kiện bị sửa, xóa hoặc chèn" in page
+        assert f"Sự kiện số {seq}: was changed after it was written" in page
+        forged = await client.post("/audit/check", data={"csrf_token": "forged"})
+        assert forged.status == 403
 
 
 async def test_a_deleted_audit_row_is_reported(core: Core) -> None:
