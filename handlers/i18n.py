@@ -10,8 +10,9 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from babel.messages.pofile import read_po
 from markupsafe import Markup
+
+from storage.catalogs import read_catalogs
 
 Language = Literal["vi", "en"]
 LANGUAGES: tuple[Language, ...] = ("vi", "en")
@@ -26,13 +27,7 @@ class MissingMessage(KeyError):
 @cache
 def catalog(language: Language) -> dict[str, str]:
     """All messages of one language, merged from every .po file of that language."""
-    messages: dict[str, str] = {}
-    for path in sorted((LOCALES_DIR / language).glob("*.po")):
-        with path.open("rb") as handle:
-            for message in read_po(handle, locale=language):
-                if message.id and isinstance(message.id, str) and message.string:
-                    messages[message.id] = str(message.string)
-    return messages
+    return read_catalogs(LOCALES_DIR, language)
 
 
 def as_language(code: str | None) -> Language:
