@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, outbox
@@ -359,17 +359,18 @@ REPORTED = or_(
 )
 
 
+def count_within(moderator: Moderator) -> Select[int]:
+    """A count of the questions of the moderator's units, to narrow with `.where`."""
+    return (
+        select(func.count())
+        .select_from(ForumQuestion)
+        .join(ForumSession, ForumSession.id == ForumQuestion.session_id)
+        .join(Unit, Unit.id == ForumSession.unit_id)
+        .where(Unit.path.startswith(moderator.unit_path, autoescape=True))
+    )
+
+
 async def flagged_count(core: Core, moderator: Moderator) -> int:
     """Questions of the moderator's units reported since a moderator last looked."""
     async with core.db.read() as session:
-        query = (
-            select(func.count())
-            .select_from(ForumQuestion)
-            .join(ForumSession, ForumSession.id == ForumQuestion.session_id)
-            .join(Unit, Unit.id == ForumSession.unit_id)
-            .where(
-                Unit.path.startswith(moderator.unit_path, autoescape=True),
-                REPORTED,
-            )
-        )
-        return int(await session.scalar(query) or 0)
+        return int(await session.scalar(count_within(moderator).where(REPORTED)) or 0)

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.auth import Identity
 from storage.core import Core
-from storage.forum_moderation import REPORTED
+from storage.forum_moderation import REPORTED, count_within
 from storage.groups import count_pending
-from storage.models import CrimeWarning, ForumQuestion, ForumSession, Unit
+from storage.models import CrimeWarning, ForumQuestion
 from storage.triage.queue import open_counts
 from storage.warning_queries import issued_within
 
@@ -33,13 +33,7 @@ class Waiting:
 
 async def _questions(session: AsyncSession, identity: Identity) -> tuple[int, int]:
     """Questions waiting for a moderator, and questions reported since one last looked."""
-    within = (
-        select(func.count())
-        .select_from(ForumQuestion)
-        .join(ForumSession, ForumSession.id == ForumQuestion.session_id)
-        .join(Unit, Unit.id == ForumSession.unit_id)
-        .where(Unit.path.startswith(identity.unit_path, autoescape=True))
-    )
+    within = count_within(identity)
     pending = await session.scalar(within.where(ForumQuestion.status == "pending"))
     reported = await session.scalar(within.where(REPORTED))
     return int(pending or 0), int(reported or 0)
